@@ -1,0 +1,1 @@
+"""The Pathfinder event contract: pydantic models, their vocabulary and the generated JSON Schema."""

@@ -1,0 +1,1 @@
+"""Pathfinder services: the pure domain core and the adapters around it."""
