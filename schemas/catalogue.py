@@ -1,8 +1,14 @@
 """The contract's vocabulary as plain constants, shared by the pydantic models and the fast validator."""
 
+import datetime as dt
 from typing import Final
 
 SPEC_VERSION: Final = "1.0"
+
+# Business dates outside this range are rejected as invalid data: the working-day calendar
+# covers it (with margin for due dates), and nothing in the pilot can lie outside it.
+EARLIEST_BUSINESS_DATE: Final = dt.date(2000, 1, 1)
+LATEST_BUSINESS_DATE: Final = dt.date(2099, 12, 31)
 
 # Every inbound event type, mapped to the data field that carries its business date.
 BUSINESS_DATE_FIELD: Final[dict[str, str]] = {
@@ -33,8 +39,10 @@ RECOMMENDATIONS: Final = (
 HEARING_TYPES: Final = ("decision", "fact_finding", "dispute_resolution", "review", "other")
 NATIONS: Final = ("england", "wales")
 
-# RFC 3339 date-time: full date, full time, optional fraction, mandatory offset.
+# RFC 3339 date-time: full date, full time (hours 00-23, no leap second), optional fraction,
+# mandatory offset. The date part is checked for being a real date separately.
 RFC3339_PATTERN: Final = (
-    r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?"
+    r"([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$"
 )
 SITE_CODE_PATTERN: Final = r"^[a-z0-9]+(-[a-z0-9]+)*$"

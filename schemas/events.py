@@ -18,13 +18,25 @@ from pydantic import (
     model_validator,
 )
 
-from schemas.catalogue import RFC3339_PATTERN
+from schemas.catalogue import EARLIEST_BUSINESS_DATE, LATEST_BUSINESS_DATE, RFC3339_PATTERN
 
 CirAuthor = Literal["cafcass", "cafcass_cymru", "local_authority"]
 Recommendation = Literal[
     "final_order", "decision_hearing", "further_investigation", "fact_finding", "dispute_resolution"
 ]
 HearingType = Literal["decision", "fact_finding", "dispute_resolution", "review", "other"]
+BusinessDate = Annotated[
+    dt.date,
+    Field(
+        ge=EARLIEST_BUSINESS_DATE,
+        le=LATEST_BUSINESS_DATE,
+        description="ISO YYYY-MM-DD business date, 2000-01-01 to 2099-12-31.",
+        json_schema_extra={
+            "formatMinimum": EARLIEST_BUSINESS_DATE.isoformat(),
+            "formatMaximum": LATEST_BUSINESS_DATE.isoformat(),
+        },
+    ),
+]
 Reference = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 
@@ -52,7 +64,7 @@ class ChildRef(_Strict):
 class ApplicationIssued(_Strict):
     """The court issued a C100 application (day 1)."""
 
-    issued_on: dt.date
+    issued_on: BusinessDate
     children: list[ChildRef] = Field(min_length=1)
     harm_alleged: bool
     without_notice: bool = False
@@ -68,7 +80,7 @@ class ApplicationIssued(_Strict):
 class SafeguardingChecksCompleted(_Strict):
     """Police and local authority safeguarding checks came back."""
 
-    completed_on: dt.date
+    completed_on: BusinessDate
     la_involved_last_12_weeks: bool
     domestic_abuse_indicated: bool
 
@@ -76,7 +88,7 @@ class SafeguardingChecksCompleted(_Strict):
 class GatekeepingDecisionMade(_Strict):
     """Gatekeeping 1: the court ordered the Child Impact Report (and an IDVA referral where made)."""
 
-    decided_on: dt.date
+    decided_on: BusinessDate
     cir_author: CirAuthor | None = None
     idva_referral: bool | None = None
 
@@ -84,15 +96,15 @@ class GatekeepingDecisionMade(_Strict):
 class CirTransferred(_Strict):
     """The court moved the CIR to another author; the filing clock runs on."""
 
-    transferred_on: dt.date
+    transferred_on: BusinessDate
     to_author: CirAuthor
 
 
 class CirDueDateExtended(_Strict):
     """The court extended the CIR's due date."""
 
-    extended_on: dt.date
-    new_due_on: dt.date
+    extended_on: BusinessDate
+    new_due_on: BusinessDate
     reason: Annotated[str, StringConstraints(max_length=500)] | None = None
 
 
@@ -100,14 +112,14 @@ class ChildSeen(_Strict):
     """The report writer saw a child of the case."""
 
     child_id: Reference
-    seen_on: dt.date
+    seen_on: BusinessDate
     in_person: bool
 
 
 class CirFiled(_Strict):
     """The Child Impact Report was filed with its recommendation."""
 
-    filed_on: dt.date
+    filed_on: BusinessDate
     child_voice_included: bool
     recommendation: Recommendation
 
@@ -115,26 +127,26 @@ class CirFiled(_Strict):
 class IdvaReferralAccepted(_Strict):
     """The domestic abuse (IDVA) service accepted the referral."""
 
-    accepted_on: dt.date
+    accepted_on: BusinessDate
 
 
 class IdvaReferralDeclined(_Strict):
     """The domestic abuse (IDVA) service declined the referral."""
 
-    declined_on: dt.date
+    declined_on: BusinessDate
 
 
 class HearingHeld(_Strict):
     """A hearing took place."""
 
-    held_on: dt.date
+    held_on: BusinessDate
     hearing_type: HearingType
 
 
 class FinalOrderMade(_Strict):
     """The court made a final order, concluding the case."""
 
-    made_on: dt.date
+    made_on: BusinessDate
     by_consent: bool
     without_hearing: bool
 
@@ -142,13 +154,13 @@ class FinalOrderMade(_Strict):
 class ApplicationWithdrawn(_Strict):
     """The application was withdrawn, concluding the case."""
 
-    withdrawn_on: dt.date
+    withdrawn_on: BusinessDate
 
 
 class ReviewCompleted(_Strict):
     """A review after the final order was completed."""
 
-    completed_on: dt.date
+    completed_on: BusinessDate
 
 
 DATA_MODELS: dict[str, type[_Strict]] = {

@@ -59,5 +59,7 @@ def load_sites(path: Path | None = None) -> SiteRegistry:
     try:
         raw = path.read_bytes()
     except OSError as error:
-        raise SiteRegistryError(f"{path}: cannot read the site registry ({error.strerror})") from error
+        raise SiteRegistryError(
+            f"{path}: cannot read the site registry ({error.strerror})"
+        ) from error
     return parse_sites(raw, str(path))

@@ -1,0 +1,186 @@
+"""The `pathfinder` command: replay, simulate and working-day arithmetic."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import orjson
+from pydantic import ValidationError
+
+from services.config import Settings
+
+
+def _date(text: str) -> dt.date:
+    try:
+        if len(text) != 10:
+            raise ValueError
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date in YYYY-MM-DD form") from None
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text} must not be negative")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    value = _non_negative_int(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"{text} must be at least 0 and below 1")
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pathfinder", description="Private Law Pathfinder event processing."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_replay(commands)
+    _add_simulate(commands)
+    _add_workdays(commands)
+    return parser
+
+
+def _add_replay(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    replay = commands.add_parser("replay", help="replay JSON Lines logs and print pilot metrics")
+    replay.add_argument("paths", nargs="+", type=Path, metavar="PATH", help=".jsonl or .jsonl.gz")
+    replay.add_argument("--as-of", type=_date, help="figures as of this date (default: latest)")
+    replay.add_argument("--json", metavar="FILE", help="write the result as JSON ('-': stdout)")
+    replay.add_argument("--rejected", type=Path, metavar="FILE", help="write refused lines here")
+    replay.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+
+
+def _add_simulate(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    simulate = commands.add_parser("simulate", help="write a synthetic pilot event log")
+    simulate.add_argument("--cases", type=_positive_int, required=True)
+    simulate.add_argument("--seed", type=_non_negative_int, required=True)
+    simulate.add_argument("--sites", nargs="+", metavar="SITE", help="default: every site")
+    simulate.add_argument("--start", type=_date, help="first issue date (default: 2025-01-01)")
+    simulate.add_argument("--end", type=_date, help="last issue date (default: start + 1 year)")
+    simulate.add_argument("--noise", type=_rate, default=0.0, help="share of bad lines to add")
+    simulate.add_argument("--out", type=Path, required=True, help=".jsonl or .jsonl.gz")
+
+
+def _add_workdays(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    workdays = commands.add_parser("workdays", help="England-and-Wales working-day arithmetic")
+    actions = workdays.add_subparsers(dest="action", required=True, metavar="ACTION")
+    add = actions.add_parser("add", help="print the date N working days after DATE")
+    add.add_argument("date", type=_date, metavar="DATE")
+    add.add_argument("n", type=_non_negative_int, metavar="N")
+    between = actions.add_parser("between", help="count working days d with START < d <= END")
+    between.add_argument("start", type=_date, metavar="START")
+    between.add_argument("end", type=_date, metavar="END")
+
+
+def _run_replay(args: argparse.Namespace, settings: Settings) -> int:
+    from services.bootstrap import build_rules
+    from services.holiday_sources import warn_if_rule_based
+    from services.replay import replay
+    from services.table import render_event_counts, render_table
+
+    missing = [str(path) for path in args.paths if not path.is_file()]
+    if missing:
+        raise _UsageError(f"no such log file: {', '.join(missing)}")
+    rules = build_rules(settings)
+    show_progress = False if args.no_progress else None
+    if args.rejected:
+        with args.rejected.open("wb") as rejected:
+            result = replay(args.paths, rules, args.as_of, rejected, show_progress)
+    else:
+        result = replay(args.paths, rules, args.as_of, None, show_progress)
+    if result.first_business_date and result.as_of:
+        warn_if_rule_based(result.first_business_date, result.as_of)
+    document = result.as_json()
+    as_of = document["as_of"]
+    report = render_table(result.sites, as_of) + render_event_counts(
+        result.accepted, result.duplicates, result.rejected
+    )
+    if args.json == "-":
+        sys.stderr.write(report)
+        sys.stdout.buffer.write(orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n")
+    else:
+        sys.stdout.write(report)
+        if args.json:
+            Path(args.json).write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n")
+    return 0
+
+
+def _run_simulate(args: argparse.Namespace, settings: Settings) -> int:
+    from services.simulator import SimulationConfig, write_log
+    from services.sites_file import load_sites
+
+    registry = load_sites(settings.sites_file)
+    start = args.start or dt.date(2025, 1, 1)
+    end = args.end or start.replace(year=start.year + 1) - dt.timedelta(days=1)
+    config = SimulationConfig(
+        cases=args.cases,
+        seed=args.seed,
+        sites=tuple(args.sites or registry),
+        start=start,
+        end=end,
+        noise=args.noise,
+    )
+    summary = write_log(args.out, config, registry)
+    print(f"wrote {args.out}: {summary}")
+    return 0
+
+
+def _run_workdays(args: argparse.Namespace, settings: Settings) -> int:
+    from services.bootstrap import build_rules
+    from services.holiday_sources import warn_if_rule_based
+
+    calendar = build_rules(settings).calendar
+    if args.action == "add":
+        answer = calendar.add_working_days(args.date, args.n)
+        warn_if_rule_based(args.date, answer)
+        print(answer.isoformat())
+    else:
+        warn_if_rule_based(min(args.start, args.end), max(args.start, args.end))
+        print(calendar.working_days_between(args.start, args.end))
+    return 0
+
+
+class _UsageError(Exception):
+    """A problem with the command's input, reported in one line."""
+
+
+_COMMANDS = {"replay": _run_replay, "simulate": _run_simulate, "workdays": _run_workdays}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `pathfinder` console script."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="pathfinder: %(levelname)s: %(message)s")
+    try:
+        settings = Settings()
+        return _COMMANDS[args.command](args, settings)
+    except ValidationError as error:
+        print(f"pathfinder: invalid configuration: {error}", file=sys.stderr)
+    except (_UsageError, ValueError, OSError) as error:
+        print(f"pathfinder: {error}", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
