@@ -6,7 +6,7 @@ holds to exactly these models.
 """
 
 import datetime as dt
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -65,7 +65,7 @@ class ApplicationIssued(_Strict):
     """The court issued a C100 application (day 1)."""
 
     issued_on: BusinessDate
-    children: list[ChildRef] = Field(min_length=1)
+    children: list[ChildRef] = Field(min_length=1, json_schema_extra={"uniqueItems": True})
     harm_alleged: bool
     without_notice: bool = False
 
@@ -195,7 +195,7 @@ class Envelope(BaseModel):
     subject: Reference = Field(description="Pseudonymous case reference, e.g. PF-DOR-000123.")
     time: Rfc3339Timestamp
     site: Reference = Field(description="Pilot site code from the site registry, e.g. dorset.")
-    schemaversion: Literal[1] = 1
+    schemaversion: Annotated[int, Field(strict=True, ge=1, le=1)] = 1  # true == 1 in a Literal
     datacontenttype: Literal["application/json"] | None = None
     data: dict[str, Any]
 
@@ -215,6 +215,6 @@ EVENT_MODELS: dict[str, type[Envelope]] = {
 }
 
 PathfinderEvent = Annotated[
-    Union[tuple(EVENT_MODELS.values())],  # type: ignore[valid-type]
+    tuple(EVENT_MODELS.values()),  # type: ignore[valid-type]
     Field(discriminator="type"),
 ]
