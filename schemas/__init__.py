@@ -1,1 +1,1 @@
-"""The Pathfinder event contract: pydantic models, their vocabulary and the generated JSON Schema."""
+"""The Pathfinder event contract: pydantic models, vocabulary and generated JSON Schema."""

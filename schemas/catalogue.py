@@ -1,4 +1,4 @@
-"""The contract's vocabulary as plain constants, shared by the pydantic models and the fast validator."""
+"""The contract's vocabulary as constants, shared by the pydantic models and the fast validator."""
 
 import datetime as dt
 from typing import Final

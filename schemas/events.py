@@ -1,4 +1,4 @@
-"""Pydantic models of the Pathfinder event contract: a CloudEvents 1.0 envelope around each event's data.
+"""Pydantic models of the event contract: a CloudEvents 1.0 envelope around each event's data.
 
 These models are the published contract; the JSON Schema files beside them are generated from here
 (`python -m schemas.generate`). The services validate with a faster hand-written check that a test
@@ -86,7 +86,7 @@ class SafeguardingChecksCompleted(_Strict):
 
 
 class GatekeepingDecisionMade(_Strict):
-    """Gatekeeping 1: the court ordered the Child Impact Report (and an IDVA referral where made)."""
+    """Gatekeeping 1: the court ordered the Child Impact Report (and any IDVA referral)."""
 
     decided_on: BusinessDate
     cir_author: CirAuthor | None = None
@@ -184,7 +184,7 @@ DATA_MODELS: dict[str, type[_Strict]] = {
 
 
 class Envelope(BaseModel):
-    """CloudEvents 1.0 attributes (structured JSON mode); further extension attributes are allowed."""
+    """CloudEvents 1.0 attributes (structured JSON mode); extension attributes are allowed."""
 
     model_config = ConfigDict(frozen=True, strict=True, extra="allow")
 
