@@ -1,4 +1,4 @@
-"""The published contract: committed JSON Schema files, and the fast validator held to the models."""
+"""The published contract: committed JSON Schema files; the fast validator held to the models."""
 
 import copy
 
