@@ -6,7 +6,7 @@ holds to exactly these models.
 """
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
     AfterValidator,
@@ -215,6 +215,6 @@ EVENT_MODELS: dict[str, type[Envelope]] = {
 }
 
 PathfinderEvent = Annotated[
-    tuple(EVENT_MODELS.values()),  # type: ignore[valid-type]
+    Union[tuple(EVENT_MODELS.values())],  # type: ignore[valid-type]  # noqa: UP007
     Field(discriminator="type"),
 ]
