@@ -201,11 +201,12 @@ class Envelope(BaseModel):
 
 
 def _typed_envelope(type_name: str, data_model: type[_Strict]) -> type[Envelope]:
-    return create_model(  # type: ignore[call-overload, no-any-return]
+    type_literal: Any = Literal[type_name]
+    return create_model(
         f"{type_name}Event",
         __base__=Envelope,
         __doc__=f"A `{type_name}` CloudEvent. {data_model.__doc__}",
-        type=(Literal[type_name], ...),
+        type=(type_literal, ...),
         data=(data_model, ...),
     )
 
@@ -214,7 +215,8 @@ EVENT_MODELS: dict[str, type[Envelope]] = {
     name: _typed_envelope(name, model) for name, model in DATA_MODELS.items()
 }
 
-PathfinderEvent = Annotated[
-    Union[tuple(EVENT_MODELS.values())],  # type: ignore[valid-type]  # noqa: UP007
+# Built at run time from the catalogue, so a value for TypeAdapter rather than a static type.
+PathfinderEvent: Any = Annotated[
+    Union[tuple(EVENT_MODELS.values())],  # noqa: UP007
     Field(discriminator="type"),
 ]

@@ -20,14 +20,15 @@ class LogFileError(OSError):
     """A log file that cannot be opened or read."""
 
 
-def _open_log(path: Path, stack: ExitStack) -> tuple[BinaryIO, IO[bytes]]:
+def _open_log(path: Path, stack: ExitStack[bool | None]) -> tuple[BinaryIO, BinaryIO]:
     """The raw file (for progress by bytes) and the line source (decompressed if .gz)."""
     try:
         raw = stack.enter_context(path.open("rb"))
     except OSError as error:
         raise LogFileError(f"{path}: cannot open ({error.strerror})") from error
     if path.suffix == ".gz":
-        return raw, stack.enter_context(gzip.GzipFile(fileobj=raw, mode="rb"))
+        lines: BinaryIO = stack.enter_context(gzip.GzipFile(fileobj=raw, mode="rb"))
+        return raw, lines
     return raw, raw
 
 

@@ -124,13 +124,3 @@ class ReplayFold:
             rejected={reason: self.rejected[reason] for reason in REJECTION_REASONS},
         )
 
-
-def fold_lines(
-    rules: Rules, decode: Callable[[bytes], Any], lines: Iterator[bytes]
-) -> ReplayResult:
-    """Replay an in-memory log: a convenience for tests and property checks."""
-    fold = ReplayFold(rules, decode)
-    for number, line in enumerate(lines, 1):
-        fold.ingest(line, number)
-    fold.finish()
-    return fold.result()
