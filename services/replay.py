@@ -5,7 +5,7 @@ import gzip
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack
 from pathlib import Path
-from typing import IO, BinaryIO
+from typing import IO, BinaryIO, cast
 
 import orjson
 from tqdm import tqdm
@@ -27,8 +27,9 @@ def _open_log(path: Path, stack: ExitStack[bool | None]) -> tuple[BinaryIO, Bina
     except OSError as error:
         raise LogFileError(f"{path}: cannot open ({error.strerror})") from error
     if path.suffix == ".gz":
-        lines: BinaryIO = stack.enter_context(gzip.GzipFile(fileobj=raw, mode="rb"))
-        return raw, lines
+        decompressed = gzip.GzipFile(fileobj=raw, mode="rb")
+        stack.callback(decompressed.close)
+        return raw, cast(BinaryIO, decompressed)
     return raw, raw
 
 
