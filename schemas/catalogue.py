@@ -45,4 +45,6 @@ RFC3339_PATTERN: Final = (
     r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?"
     r"([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$"
 )
+MAX_REFERENCE_LENGTH: Final = 200
+MAX_REASON_LENGTH: Final = 500
 SITE_CODE_PATTERN: Final = r"^[a-z0-9]+(-[a-z0-9]+)*$"

@@ -57,7 +57,7 @@ def replay(
     show_progress: bool | None = None,
 ) -> ReplayResult:
     """Replay the logs in order; write each refused line to `rejected` when given."""
-    fold = ReplayFold(rules, orjson.loads)
+    fold = ReplayFold(rules)
     total = sum(path.stat().st_size for path in paths if path.exists())
     with tqdm(
         total=total,

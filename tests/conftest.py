@@ -1,4 +1,3 @@
-import orjson
 import pytest
 
 from services.bootstrap import build_rules
@@ -14,4 +13,4 @@ def rules() -> Rules:
 
 @pytest.fixture
 def fold(rules: Rules) -> ReplayFold:
-    return ReplayFold(rules, orjson.loads)
+    return ReplayFold(rules)

@@ -78,38 +78,38 @@ class CaseState:
 def _issue(case: CaseState, event: Event, _: Rules) -> None:
     case.site = event.site
     case.issued_on = event.on
-    case.children = event.data["children"]
-    case.harm_alleged = event.data["harm_alleged"]
+    case.children = tuple(child.child_id for child in event.data.children)
+    case.harm_alleged = event.data.harm_alleged
 
 
 def _safeguarding(case: CaseState, event: Event, _: Rules) -> None:
     case.checks_on = event.on
-    case.la_involved = event.data["la_involved_last_12_weeks"]
-    case.abuse_indicated = event.data["domestic_abuse_indicated"]
+    case.la_involved = event.data.la_involved_last_12_weeks
+    case.abuse_indicated = event.data.domestic_abuse_indicated
 
 
 def _gatekeeping(case: CaseState, event: Event, context: Rules) -> None:
     assert case.site is not None
-    author = rules.cir_author(event.data["cir_author"], case.la_involved, context.sites[case.site])
+    author = rules.cir_author(event.data.cir_author, case.la_involved, context.sites[case.site])
     case.ordered_on = event.on
     case.author_at_order = case.author = author
     case.due_original = rules.cir_due_date(event.on, context.calendar)
     case.idva_referred = rules.idva_referral_made(
-        event.data["idva_referral"], case.harm_alleged, case.abuse_indicated
+        event.data.idva_referral, case.harm_alleged, case.abuse_indicated
     )
 
 
 def _transfer(case: CaseState, event: Event, _: Rules) -> None:
-    case.author = event.data["to_author"]
+    case.author = event.data.to_author
     case.transfers += 1
 
 
 def _extension(case: CaseState, event: Event, _: Rules) -> None:
-    case.extensions.append((event.on, event.data["new_due_on"]))
+    case.extensions.append((event.on, event.data.new_due_on))
 
 
 def _child_seen(case: CaseState, event: Event, _: Rules) -> None:
-    child = event.data["child_id"]
+    child = event.data.child_id
     first = case.seen.get(child)
     if first is None or event.on < first:
         case.seen[child] = event.on
@@ -119,8 +119,8 @@ def _filing(case: CaseState, event: Event, context: Rules) -> None:
     assert case.ordered_on is not None
     case.filed_on = event.on
     case.working_days_to_file = context.calendar.working_days_between(case.ordered_on, event.on)
-    case.voice_included = event.data["child_voice_included"]
-    case.recommendation = event.data["recommendation"]
+    case.voice_included = event.data.child_voice_included
+    case.recommendation = event.data.recommendation
 
 
 def _idva_accepted(case: CaseState, event: Event, _: Rules) -> None:
@@ -132,7 +132,7 @@ def _idva_declined(case: CaseState, event: Event, _: Rules) -> None:
 
 
 def _hearing(case: CaseState, event: Event, _: Rules) -> None:
-    case.hearings.append((event.on, event.data["hearing_type"]))
+    case.hearings.append((event.on, event.data.hearing_type))
 
 
 def _final_order(case: CaseState, event: Event, _: Rules) -> None:

@@ -42,7 +42,7 @@ def _check_gatekeeping(case: CaseState, event: Event) -> str | None:
         return problem
     if case.ordered_on is not None:
         return "the case already has a gatekeeping decision"
-    derives_from_checks = event.data["cir_author"] is None or event.data["idva_referral"] is None
+    derives_from_checks = event.data.cir_author is None or event.data.idva_referral is None
     if derives_from_checks:
         if case.checks_on is None:
             return HOLD
@@ -82,7 +82,7 @@ def _check_idva_response(case: CaseState, event: Event) -> str | None:
 
 def _check_child_seen(case: CaseState, event: Event) -> str | None:
     problem = _issued(case, event)
-    if problem is None and event.data["child_id"] not in case.children:
+    if problem is None and event.data.child_id not in case.children:
         return "child_id is not a child of the case"
     return problem
 

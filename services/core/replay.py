@@ -5,7 +5,7 @@ The adapter (`services.replay`) reads files and writes output; this module only 
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,9 +61,9 @@ class ReplayResult:
 class ReplayFold:
     """Folds a log line by line through validation, the case ledgers and the rules."""
 
-    def __init__(self, rules: Rules, decode: Callable[[bytes], Any]) -> None:
+    def __init__(self, rules: Rules) -> None:
         self._rules = rules
-        self._validate = Validator(rules.sites, decode)
+        self._validate = Validator(rules.sites)
         self.cases: dict[str, CaseLedger] = {}
         self.accepted = 0
         self.duplicates = 0
@@ -123,4 +123,3 @@ class ReplayFold:
             duplicates=self.duplicates,
             rejected={reason: self.rejected[reason] for reason in REJECTION_REASONS},
         )
-

@@ -2,7 +2,6 @@
 
 import datetime as dt
 
-import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -104,7 +103,7 @@ def logs_in_two_orders(draw):
 
 
 def replay(rules, lines) -> ReplayFold:
-    fold = ReplayFold(rules, orjson.loads)
+    fold = ReplayFold(rules)
     for number, raw in enumerate(lines, 1):
         fold.ingest(raw, number)
     fold.finish()

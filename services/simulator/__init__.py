@@ -1,0 +1,25 @@
+"""Deterministic synthetic pilot: writes a realistic Pathfinder event log (CloudEvents JSON Lines).
+
+Used by the demo, tests, benchmarks and load tests. Every tunable number lives in
+`parameters.json` with its source; the same config and seed always give the same bytes.
+"""
+
+from services.simulator.log import Line, SimulationSummary, simulate, simulate_lines, write_log
+from services.simulator.parameters import (
+    Parameters,
+    SimulationConfig,
+    default_parameters,
+    load_parameters,
+)
+
+__all__ = [
+    "Line",
+    "Parameters",
+    "SimulationConfig",
+    "SimulationSummary",
+    "default_parameters",
+    "load_parameters",
+    "simulate",
+    "simulate_lines",
+    "write_log",
+]
