@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 OUT := out
 
 # `make run`: every pilot site for a year, replayed into the pilot metrics table.
-RUN_CASES ?= 4000
+RUN_CASES ?= 3000
 RUN_SEED ?= 2025
 
 .PHONY: install run test lint unit bench schemas clean

@@ -7,6 +7,7 @@ import datetime as dt
 import logging
 import sys
 from collections.abc import Sequence
+from contextlib import ExitStack
 from pathlib import Path
 
 import orjson
@@ -69,6 +70,9 @@ def _add_replay(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     replay.add_argument("--json", metavar="FILE", help="write the result as JSON ('-': stdout)")
     replay.add_argument("--rejected", type=Path, metavar="FILE", help="write refused lines here")
     replay.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    replay.add_argument(
+        "--workers", type=_positive_int, help="processes sharing the cases (default: one per core)"
+    )
 
 
 def _add_simulate(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -96,7 +100,7 @@ def _add_workdays(commands: argparse._SubParsersAction[argparse.ArgumentParser])
 def _run_replay(args: argparse.Namespace, settings: Settings) -> int:
     from services.bootstrap import build_rules
     from services.holiday_sources import warn_if_rule_based
-    from services.replay import replay
+    from services.replay import default_workers, replay
     from services.table import render_event_counts, render_table
 
     missing = [str(path) for path in args.paths if not path.is_file()]
@@ -104,11 +108,10 @@ def _run_replay(args: argparse.Namespace, settings: Settings) -> int:
         raise _UsageError(f"no such log file: {', '.join(missing)}")
     rules = build_rules(settings)
     show_progress = False if args.no_progress else None
-    if args.rejected:
-        with args.rejected.open("wb") as rejected:
-            result = replay(args.paths, rules, args.as_of, rejected, show_progress)
-    else:
-        result = replay(args.paths, rules, args.as_of, None, show_progress)
+    workers = args.workers or default_workers()
+    with ExitStack() as stack:
+        rejected = stack.enter_context(args.rejected.open("wb")) if args.rejected else None
+        result = replay(args.paths, rules, args.as_of, rejected, show_progress, workers)
     if result.first_business_date and result.as_of:
         warn_if_rule_based(result.first_business_date, result.as_of)
     document = result.as_json()
@@ -142,7 +145,11 @@ def _run_simulate(args: argparse.Namespace, settings: Settings) -> int:
         noise=args.noise,
     )
     summary = write_log(args.out, config, registry)
-    print(f"wrote {args.out}: {summary}")
+    print(
+        f"wrote {args.out}: {summary.cases:,} cases, {summary.events:,} events,"
+        f" {summary.duplicates:,} duplicates, {summary.noise_lines:,} bad lines"
+        f" ({summary.lines:,} lines)"
+    )
     return 0
 
 

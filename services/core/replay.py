@@ -1,13 +1,14 @@
 """The evaluator's replay as a pure fold: raw lines in, per-site figures and event counts out.
 
-The adapter (`services.replay`) reads files and writes output; this module only folds.
+Several folds can share a log, each taking the lines of its shard of the cases (`routing`);
+their counts and tallies add up to one fold's. The adapter (`services.replay`) reads the files.
 """
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 from services.core.case import CaseState
 from services.core.ledger import (
@@ -19,17 +20,40 @@ from services.core.ledger import (
     expire_held,
     receive,
 )
-from services.core.metrics import site_figures, tally_sites
+from services.core.metrics import Tally, site_figures, tally_sites
 from services.core.rules import Rules
 from services.core.validation import REJECTION_REASONS, Rejection, Validator
 
 
-@dataclass(frozen=True, slots=True)
-class Refusal:
+class Refusal(NamedTuple):
     """A line that was not applied: its caller token and why."""
 
     token: Any
     rejection: Rejection
+
+
+@dataclass(slots=True)
+class EventCounts:
+    """What became of the lines a fold owns, and the span of business dates it saw."""
+
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: Counter[str] = field(default_factory=Counter)
+    latest_business_date: dt.date | None = None
+    first_issue_date: dt.date | None = None
+
+    def add(self, other: "EventCounts") -> None:
+        """Add another fold's counts to these."""
+        self.accepted += other.accepted
+        self.duplicates += other.duplicates
+        self.rejected.update(other.rejected)
+        self.latest_business_date = _latest(self.latest_business_date, other.latest_business_date)
+        earliest = [d for d in (self.first_issue_date, other.first_issue_date) if d is not None]
+        self.first_issue_date = min(earliest, default=None)
+
+
+def _latest(first: dt.date | None, second: dt.date | None) -> dt.date | None:
+    return max(first, second) if first and second else first or second
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,22 +89,18 @@ class ReplayFold:
         self._rules = rules
         self._validate = Validator(rules.sites)
         self.cases: dict[str, CaseLedger] = {}
-        self.accepted = 0
-        self.duplicates = 0
-        self.rejected: Counter[str] = Counter()
-        self.latest_business_date: dt.date | None = None
+        self.counts = EventCounts()
 
     def ingest(self, raw: bytes, token: Any) -> list[Refusal]:
         """Take one line; return the refusals it caused (its own, or of events it released)."""
         checked = self._validate(raw)
         if isinstance(checked, Rejection):
-            self.rejected[checked.reason] += 1
+            self.counts.rejected[checked.reason] += 1
             return [Refusal(token, checked)]
-        event = checked
-        ledger = self.cases.get(event.subject)
+        ledger = self.cases.get(checked.subject)
         if ledger is None:
-            ledger = self.cases[event.subject] = CaseLedger()
-        return self._count(receive(ledger, event, token, self._rules))
+            ledger = self.cases[checked.subject] = CaseLedger()
+        return self._count(receive(ledger, checked, token, self._rules))
 
     def finish(self) -> list[Refusal]:
         """End of log: every event still held never got its prerequisite."""
@@ -88,38 +108,53 @@ class ReplayFold:
         for ledger in self.cases.values():
             if ledger.held:
                 refusals += self._count(expire_held(ledger, lambda _: True))
+        issued = [state.issued_on for state in self._states() if state.issued_on is not None]
+        self.counts.first_issue_date = min(issued, default=None)
         return refusals
 
     def _count(self, outcomes: list[Outcome]) -> list[Refusal]:
-        refusals = []
+        counts, refusals = self.counts, []
         for outcome in outcomes:
             kind = outcome.kind
             if kind == ACCEPTED:
-                self.accepted += 1
+                counts.accepted += 1
                 on = outcome.event.on
-                if self.latest_business_date is None or on > self.latest_business_date:
-                    self.latest_business_date = on
+                if counts.latest_business_date is None or on > counts.latest_business_date:
+                    counts.latest_business_date = on
             elif kind == DUPLICATE:
-                self.duplicates += 1
+                counts.duplicates += 1
             elif kind == REJECTED:
                 assert outcome.rejection is not None
-                self.rejected[outcome.rejection.reason] += 1
+                counts.rejected[outcome.rejection.reason] += 1
                 refusals.append(Refusal(outcome.token, outcome.rejection))
         return refusals
 
     def _states(self) -> Iterator[CaseState]:
         return (ledger.state for ledger in self.cases.values())
 
+    def tallies(self, as_of: dt.date) -> dict[str, Tally]:
+        """This fold's tallies per site (and `all`) as of a date."""
+        return tally_sites(self._states(), self._rules.sites, as_of)
+
     def result(self, as_of: dt.date | None = None) -> ReplayResult:
         """Figures as of a date (default: the latest business date accepted) and event counts."""
-        as_of = as_of or self.latest_business_date
-        sites = site_figures(tally_sites(self._states(), self._rules.sites, as_of)) if as_of else {}
-        issued = [state.issued_on for state in self._states() if state.issued_on is not None]
-        return ReplayResult(
-            as_of=as_of,
-            first_business_date=min(issued, default=None),
-            sites=sites,
-            accepted=self.accepted,
-            duplicates=self.duplicates,
-            rejected={reason: self.rejected[reason] for reason in REJECTION_REASONS},
-        )
+        as_of = as_of or self.counts.latest_business_date
+        return combine(self.counts, [self.tallies(as_of)] if as_of else [], as_of)
+
+
+def combine(
+    counts: EventCounts, shard_tallies: Iterable[dict[str, Tally]], as_of: dt.date | None
+) -> ReplayResult:
+    """One result from the (already added) counts and the tallies of every shard."""
+    merged: dict[str, Tally] = {}
+    for tallies in shard_tallies:
+        for site, tally in tallies.items():
+            merged.setdefault(site, Tally()).add(tally)
+    return ReplayResult(
+        as_of=as_of,
+        first_business_date=counts.first_issue_date,
+        sites=site_figures(merged),
+        accepted=counts.accepted,
+        duplicates=counts.duplicates,
+        rejected={reason: counts.rejected[reason] for reason in REJECTION_REASONS},
+    )

@@ -169,11 +169,11 @@ def test_events_before_the_application_are_held_then_released_in_causal_order(fo
         gatekeeping(decided_on="2024-06-05"),
         checks(completed_on="2024-06-04"),
     )
-    assert refusals == [] and fold.accepted == 0
+    assert refusals == [] and fold.counts.accepted == 0
     # when the application arrives
     feed(fold, issued(issued_on="2024-06-03"))
     # then everything applies
-    assert fold.accepted == 4
+    assert fold.counts.accepted == 4
     assert case(fold).filed_on == D(2024, 7, 24)
     assert case(fold).working_days_to_file == 35
     assert fold.cases[CASE].held == []
@@ -195,7 +195,7 @@ def test_what_never_gets_its_prerequisite_is_rejected_at_the_end(fold):
     feed(fold, event("CirFiled", subject="PF-DOR-999999"), issued(), gatekeeping())
     refusals = fold.finish()
     assert sorted(r.rejection.reason for r in refusals) == ["missing_prerequisite"] * 2
-    assert fold.rejected["missing_prerequisite"] == 2
+    assert fold.counts.rejected["missing_prerequisite"] == 2
 
 
 def test_a_held_idva_response_is_rejected_when_the_decision_made_no_referral(fold):
@@ -237,7 +237,7 @@ def test_a_second_filing_is_a_conflict(fold):
 def test_a_copy_of_an_accepted_or_held_event_is_a_duplicate(fold):
     filing, application = event("CirFiled"), issued()
     feed(fold, filing, filing, application, application)
-    assert (fold.accepted, fold.duplicates) == (1, 2)
+    assert (fold.counts.accepted, fold.counts.duplicates) == (1, 2)
     assert len(fold.cases[CASE].held) == 1
 
 
