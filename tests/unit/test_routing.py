@@ -1,0 +1,42 @@
+"""Routing a raw line to a replay worker: by its case reference, however the JSON is written."""
+
+import json
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from services.core.routing import case_key, shard_of
+from tests.builders import event
+
+subjects = st.text(min_size=1, max_size=30).filter(lambda text: "\x00" not in text)
+
+
+@given(subjects, st.booleans(), st.booleans(), st.sampled_from([None, 0, 2]))
+def test_the_key_is_the_decoded_subject_however_the_json_is_written(
+    subject, ascii_only, sort_keys, indent
+):
+    obj = event("CirFiled", subject=subject)
+    raw = json.dumps(obj, ensure_ascii=ascii_only, sort_keys=sort_keys, indent=indent).encode()
+    assert case_key(raw) == subject.encode()
+
+
+def test_a_later_duplicate_subject_key_wins_as_in_json_decoding():
+    raw = b'{"subject":"PF-1","type":"CirFiled","subject":"PF-2"}'
+    assert case_key(raw) == b"PF-2"
+
+
+def test_a_subject_that_is_only_a_value_is_not_taken_for_the_key():
+    assert case_key(b'{"source":"subject","subject":"PF-9"}') == b"PF-9"
+    assert case_key(b'{"source":"subject"}') == b""
+
+
+def test_lines_without_a_subject_all_go_to_the_first_route():
+    for raw in (b"not json", b"[1]", b'{"subject": 7}', b"{}"):
+        assert case_key(raw) == b""
+    assert len({shard_of(raw, 4) for raw in (b"not json", b"[1]", b"{}")}) == 1
+
+
+def test_every_event_of_a_case_goes_to_the_same_shard():
+    lines = [json.dumps(event(name, subject="PF-DOR-000042")).encode() for name in ("CirFiled",
+             "ApplicationIssued", "HearingHeld")]  # fmt: skip
+    assert len({shard_of(raw, 3) for raw in lines}) == 1
