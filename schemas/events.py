@@ -18,7 +18,14 @@ from pydantic import (
     model_validator,
 )
 
-from schemas.catalogue import EARLIEST_BUSINESS_DATE, LATEST_BUSINESS_DATE, RFC3339_PATTERN
+from schemas.catalogue import (
+    EARLIEST_BUSINESS_DATE,
+    EVENT_TYPES,
+    LATEST_BUSINESS_DATE,
+    MAX_REASON_LENGTH,
+    MAX_REFERENCE_LENGTH,
+    RFC3339_PATTERN,
+)
 
 CirAuthor = Literal["cafcass", "cafcass_cymru", "local_authority"]
 Recommendation = Literal[
@@ -37,7 +44,7 @@ BusinessDate = Annotated[
         },
     ),
 ]
-Reference = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Reference = Annotated[str, StringConstraints(min_length=1, max_length=MAX_REFERENCE_LENGTH)]
 
 
 def _is_real_instant(value: str) -> str:
@@ -105,7 +112,7 @@ class CirDueDateExtended(_Strict):
 
     extended_on: BusinessDate
     new_due_on: BusinessDate
-    reason: Annotated[str, StringConstraints(max_length=500)] | None = None
+    reason: Annotated[str, StringConstraints(max_length=MAX_REASON_LENGTH)] | None = None
 
 
 class ChildSeen(_Strict):
@@ -163,24 +170,8 @@ class ReviewCompleted(_Strict):
     completed_on: BusinessDate
 
 
-DATA_MODELS: dict[str, type[_Strict]] = {
-    model.__name__: model
-    for model in (
-        ApplicationIssued,
-        SafeguardingChecksCompleted,
-        GatekeepingDecisionMade,
-        CirTransferred,
-        CirDueDateExtended,
-        ChildSeen,
-        CirFiled,
-        IdvaReferralAccepted,
-        IdvaReferralDeclined,
-        HearingHeld,
-        FinalOrderMade,
-        ApplicationWithdrawn,
-        ReviewCompleted,
-    )
-}
+_BY_NAME = {model.__name__: model for model in _Strict.__subclasses__()}
+DATA_MODELS: dict[str, type[_Strict]] = {name: _BY_NAME[name] for name in EVENT_TYPES}
 
 
 class Envelope(BaseModel):

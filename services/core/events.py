@@ -11,6 +11,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from msgspec import Meta, Struct
 
+from schemas.catalogue import EVENT_TYPES as EVENT_TYPE_NAMES
 from schemas.catalogue import MAX_REASON_LENGTH, MAX_REFERENCE_LENGTH
 
 Reference = Annotated[str, Meta(min_length=1, max_length=MAX_REFERENCE_LENGTH)]
@@ -113,24 +114,11 @@ class ReviewCompleted(_Data, frozen=True):
     completed_on: dt.date
 
 
+# In catalogue order: the data record of every event type.
 DATA_TYPES: dict[str, type[_Data]] = {
-    data_type.__name__: data_type
-    for data_type in (
-        ApplicationIssued,
-        SafeguardingChecksCompleted,
-        GatekeepingDecisionMade,
-        CirTransferred,
-        CirDueDateExtended,
-        ChildSeen,
-        CirFiled,
-        IdvaReferralAccepted,
-        IdvaReferralDeclined,
-        HearingHeld,
-        FinalOrderMade,
-        ApplicationWithdrawn,
-        ReviewCompleted,
-    )
+    data_type.__name__: data_type for data_type in _Data.__subclasses__()
 }
+DATA_TYPES = {name: DATA_TYPES[name] for name in EVENT_TYPE_NAMES}
 
 
 for _data_type in DATA_TYPES.values():
