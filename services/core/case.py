@@ -1,78 +1,53 @@
 """The case aggregate: what is known about one case, folded from its accepted events.
 
 `apply` folds an event that `checks.check` found applicable into the state; the rules it applies
-live in `rules`.
-The state is mutable and owned by one fold (a replay, or one partition's table entry): events
-arrive by the million in a replay, and copying the record on every event would double its cost.
+live in `rules`. The state is mutable and owned by one fold (a replay, or one partition's table
+entry): events arrive by the million in a replay, and copying the record on each would double
+its cost.
 """
 
 import datetime as dt
 from collections.abc import Callable
+
+import msgspec
 
 from services.core import rules
 from services.core.rules import Rules
 from services.core.validation import Event
 
 
-class CaseState:
-    """Everything the rules and the metrics need about one case."""
+class CaseState(msgspec.Struct, kw_only=True):
+    """Everything the rules and the metrics need about one case.
 
-    __slots__ = (
-        "abuse_indicated",
-        "author",
-        "author_at_order",
-        "checks_on",
-        "children",
-        "concluded_on",
-        "due_original",
-        "extensions",
-        "filed_on",
-        "harm_alleged",
-        "hearings",
-        "idva_referred",
-        "idva_response",
-        "idva_response_on",
-        "issued_on",
-        "la_involved",
-        "ordered_on",
-        "outcome",
-        "recommendation",
-        "reviews",
-        "seen",
-        "site",
-        "transfers",
-        "version",
-        "voice_included",
-        "working_days_to_file",
-    )
+    A msgspec struct, so a live service can store it in a table as JSON and read it back whole.
+    """
 
-    def __init__(self) -> None:
-        self.version = 0  # events applied so far
-        self.site: str | None = None
-        self.issued_on: dt.date | None = None
-        self.children: tuple[str, ...] = ()
-        self.harm_alleged = False
-        self.checks_on: dt.date | None = None
-        self.la_involved = False
-        self.abuse_indicated = False
-        self.ordered_on: dt.date | None = None
-        self.author_at_order: str | None = None
-        self.author: str | None = None
-        self.due_original: dt.date | None = None
-        self.extensions: list[tuple[dt.date, dt.date]] = []  # (extended_on, new_due_on)
-        self.transfers = 0
-        self.filed_on: dt.date | None = None
-        self.working_days_to_file: int | None = None
-        self.voice_included: bool | None = None
-        self.recommendation: str | None = None
-        self.seen: dict[str, dt.date] = {}  # child_id -> first seen
-        self.idva_referred: bool | None = None
-        self.idva_response: str | None = None
-        self.idva_response_on: dt.date | None = None
-        self.hearings: list[tuple[dt.date, str]] = []
-        self.concluded_on: dt.date | None = None
-        self.outcome: str | None = None
-        self.reviews: list[dt.date] = []
+    version: int = 0  # events applied so far
+    site: str | None = None
+    issued_on: dt.date | None = None
+    children: tuple[str, ...] = ()
+    harm_alleged: bool = False
+    checks_on: dt.date | None = None
+    la_involved: bool = False
+    abuse_indicated: bool = False
+    ordered_on: dt.date | None = None
+    author_at_order: str | None = None
+    author: str | None = None
+    due_original: dt.date | None = None
+    extensions: list[tuple[dt.date, dt.date]] = msgspec.field(default_factory=list)
+    transfers: int = 0
+    filed_on: dt.date | None = None
+    working_days_to_file: int | None = None
+    voice_included: bool | None = None
+    recommendation: str | None = None
+    seen: dict[str, dt.date] = msgspec.field(default_factory=dict)  # child_id -> first seen
+    idva_referred: bool | None = None
+    idva_response: str | None = None
+    idva_response_on: dt.date | None = None
+    hearings: list[tuple[dt.date, str]] = msgspec.field(default_factory=list)
+    concluded_on: dt.date | None = None
+    outcome: str | None = None
+    reviews: list[dt.date] = msgspec.field(default_factory=list)
 
 
 def _issue(case: CaseState, event: Event, _: Rules) -> None:
