@@ -2,9 +2,14 @@
 
 Used by the demo, tests, benchmarks and load tests. Every tunable number lives in
 `parameters.json` with its source; the same config and seed always give the same bytes.
+
+A run is planned (`planning`), each case drawn stage by stage (`history`: `opening`, `report`,
+`conclusion`) and published (`envelopes`), and the lines merged in arrival order (`arrivals`)
+with duplicates and bad lines (`noise`); `log` is the entry point.
 """
 
-from services.simulator.log import Line, SimulationSummary, simulate, simulate_lines, write_log
+from services.simulator.lines import Line
+from services.simulator.log import SimulationSummary, simulate, simulate_lines, write_log
 from services.simulator.parameters import (
     Parameters,
     SimulationConfig,

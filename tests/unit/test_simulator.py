@@ -25,8 +25,8 @@ from services.simulator import (
     simulate_lines,
     write_log,
 )
-from services.simulator.log import plan_cases
 from services.simulator.parameters import DEFAULT_PATH
+from services.simulator.planning import plan_cases
 from services.sites_file import load_sites
 
 CONTRACT = TypeAdapter(PathfinderEvent)
