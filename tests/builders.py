@@ -56,3 +56,11 @@ def event(
 def line(obj: Any) -> bytes:
     """One JSON Lines line (without the newline)."""
     return orjson.dumps(obj)
+
+
+def feed(fold: Any, *events: dict[str, Any]) -> list[Any]:
+    """Ingest events into a replay fold, numbering them; the refusals they caused."""
+    refusals = []
+    for number, obj in enumerate(events, 1):
+        refusals += fold.ingest(line(obj), number)
+    return refusals

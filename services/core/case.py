@@ -23,6 +23,7 @@ class CaseState(msgspec.Struct, kw_only=True):
     """
 
     version: int = 0  # events applied so far
+    last_on: dt.date | None = None  # the latest business date applied
     site: str | None = None
     issued_on: dt.date | None = None
     children: tuple[str, ...] = ()
@@ -48,6 +49,7 @@ class CaseState(msgspec.Struct, kw_only=True):
     concluded_on: dt.date | None = None
     outcome: str | None = None
     reviews: list[dt.date] = msgspec.field(default_factory=list)
+    alerts_raised: list[tuple[str, dt.date]] = msgspec.field(default_factory=list)  # (kind, due)
 
 
 def _issue(case: CaseState, event: Event, _: Rules) -> None:
@@ -143,3 +145,6 @@ def apply(case: CaseState, event: Event, context: Rules) -> None:
     """Fold an applicable event into the case."""
     _APPLY[event.type](case, event, context)
     case.version += 1
+    on = event.on
+    if case.last_on is None or on > case.last_on:
+        case.last_on = on

@@ -6,18 +6,11 @@ import pytest
 
 from services.core.case import CaseState
 from services.core.replay import ReplayFold
-from tests.builders import event, line
+from tests.builders import event, feed, line
 
 D = dt.date
 CASE = "PF-DOR-000001"
 WELSH_CASE = "PF-NWA-000001"
-
-
-def feed(fold: ReplayFold, *events: dict) -> list:
-    refusals = []
-    for number, obj in enumerate(events, 1):
-        refusals += fold.ingest(line(obj), number)
-    return refusals
 
 
 def case(fold: ReplayFold, subject: str = CASE) -> CaseState:
