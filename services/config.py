@@ -2,9 +2,9 @@
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from services.holiday_sources import parse_closure_days
@@ -19,7 +19,27 @@ class Settings(BaseSettings):
     # Comma- or space-separated ISO dates on which the courts are closed, e.g. "2025-12-24".
     court_closures: Annotated[tuple[dt.date, ...], NoDecode] = ()
 
+    # Kafka. No bootstrap means `pathfinder up` starts the embedded broker on broker_port.
+    kafka_bootstrap: str | None = Field(
+        default=None, pattern=r"^[\w.\-]+:\d{1,5}(,[\w.\-]+:\d{1,5})*$"
+    )
+    broker_port: int = Field(default=9092, ge=1, le=65535)
+    topic_prefix: str = Field(default="pathfinder", pattern=r"^[a-zA-Z0-9][a-zA-Z0-9._\-]{0,100}$")
+    partitions: int = Field(default=4, ge=1, le=256)
+    # The embedded broker holds a first group join for half the session timeout: keep it short.
+    session_timeout: float = Field(default=6.0, ge=3.0, le=300.0)
+
+    # The business clock: "wall" takes today's date; "event" the latest business date seen.
+    clock: Literal["wall", "event"] = "wall"
+    hold_limit_days: int = Field(default=30, ge=1, le=3650)
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+
     @field_validator("court_closures", mode="before")
     @classmethod
     def _closures_from_text(cls, value: object) -> object:
         return parse_closure_days(value) if isinstance(value, str) else value
+
+    @property
+    def bootstrap(self) -> str:
+        """The Kafka bootstrap servers to use: the configured ones, else the embedded broker."""
+        return self.kafka_bootstrap or f"127.0.0.1:{self.broker_port}"

@@ -1,0 +1,43 @@
+"""Topic names, all under one configurable prefix; every topic is keyed by the case reference."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Topics:
+    prefix: str = "pathfinder"
+
+    @property
+    def court_events(self) -> str:
+        """Inbound: CloudEvents JSON from publishers."""
+        return f"{self.prefix}.court-events.v1"
+
+    @property
+    def case_events(self) -> str:
+        """The canonical log of accepted events (original bytes): what evaluators replay."""
+        return f"{self.prefix}.case-events.v1"
+
+    @property
+    def case_facts(self) -> str:
+        """The latest state of each case, versioned: what reporting projects."""
+        return f"{self.prefix}.case-facts.v1"
+
+    @property
+    def derived_events(self) -> str:
+        """What gatekeeping derives: CIR ordered, due soon, overdue, filing assessed, concluded."""
+        return f"{self.prefix}.derived-events.v1"
+
+    @property
+    def dead_letter(self) -> str:
+        """Refused messages, byte for byte, with reason headers."""
+        return f"{self.prefix}.dead-letter.v1"
+
+    def all(self) -> tuple[str, ...]:
+        """Every topic the services use."""
+        return (
+            self.court_events,
+            self.case_events,
+            self.case_facts,
+            self.derived_events,
+            self.dead_letter,
+        )
