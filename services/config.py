@@ -32,7 +32,12 @@ class Settings(BaseSettings):
     # The business clock: "wall" takes today's date; "event" the latest business date seen.
     clock: Literal["wall", "event"] = "wall"
     hold_limit_days: int = Field(default=30, ge=1, le=3650)
+    # How often the business date is sent round the partitions to expire held messages.
+    tick_seconds: float = Field(default=30.0, gt=0, le=3600)
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    # Loopback by default; containers set 0.0.0.0 so Prometheus can scrape them.
+    metrics_host: str = "127.0.0.1"
+    data_dir: Path = Path(".pathfinder-data")
 
     @field_validator("court_closures", mode="before")
     @classmethod
