@@ -22,6 +22,7 @@ from services.intake.handling import IntakeMetrics, dead_letter_headers
 from services.streaming.app import add_health_pages, make_app
 from services.streaming.clock import BusinessClock
 from services.streaming.ledgers import Origin, decode_ledger, encode_ledger, stored_partition
+from services.streaming.ticks import PartitionIndex, send_ticks, tick_date
 from services.topics import Topics
 
 settings = Settings()
@@ -40,14 +41,10 @@ by_case = app.topic(f"{settings.topic_prefix}-intake-by-case", internal=True, **
 case_events = app.topic(topics.case_events, **_raw)
 dead_letter = app.topic(topics.dead_letter, **_raw)
 ledgers = app.Table("intake-ledgers", default=None, key_type=bytes, value_type=bytes)
-TICK = "tick"
 PROCESSING_ERROR = "processing_error"
 logger = logging.getLogger(__name__)
 
-# Cases with held messages, by partition: what a clock tick must look at. Rebuilt from the table
-# after a restart, since the table is what survives.
-waiting: dict[int, set[bytes]] = {}
-indexed = False
+waiting = PartitionIndex()  # cases with held messages: what a tick must look at
 
 
 @app.agent(court_events)
@@ -66,8 +63,9 @@ async def admit(stream):  # type: ignore[no-untyped-def]
     async for message in stream.events():
         headers = dict(message.headers)
         partition = message.message.partition
-        if TICK in headers:
-            clock.saw(dt.date.fromisoformat(headers[TICK].decode()))
+        ticked = tick_date(headers)
+        if ticked is not None:
+            clock.saw(ticked)
             await _expire(partition)
             continue
         origin = _origin(message.value, headers)
@@ -82,12 +80,8 @@ async def admit(stream):  # type: ignore[no-untyped-def]
 async def tick() -> None:
     """Send the business date to every partition, so held messages expire on every one."""
     today = clock.today()
-    if today is None:
-        return
-    for partition in range(settings.partitions):
-        await by_case.send(
-            key=b"", value=b"", partition=partition, headers={TICK: today.isoformat().encode()}
-        )
+    if today is not None:
+        await send_ticks(by_case, settings.partitions, today)
 
 
 def _origin(raw: bytes, headers: dict[str, bytes]) -> Origin:
@@ -111,7 +105,7 @@ async def _admit(raw: bytes, origin: Origin, partition: int) -> None:
     for outcome in receive(ledger, checked, origin, rules):
         await _settle(outcome.kind, outcome.token, outcome.rejection)
     ledgers[subject] = encode_ledger(ledger, partition)
-    _note_waiting(partition, subject, ledger)
+    waiting.mark(partition, subject, bool(ledger.held))
 
 
 async def _settle(kind: str, origin: Origin, rejection: Rejection | None) -> None:
@@ -138,29 +132,25 @@ async def _expire(partition: int) -> None:
         return
     _index_after_restart()
     limit = dt.timedelta(days=settings.hold_limit_days)
-    for subject in list(waiting.get(partition, ())):
+    for subject in waiting.keys(partition):
         ledger = decode_ledger(ledgers[subject], validate)
         expired = expire_held(ledger, lambda held: today - held.token.received_on > limit)
         for outcome in expired:
             await _settle(outcome.kind, outcome.token, outcome.rejection)
         if expired:
             ledgers[subject] = encode_ledger(ledger, partition)
-            _note_waiting(partition, subject, ledger)
-    metrics.held.set(sum(len(subjects) for subjects in waiting.values()))
+            waiting.mark(partition, subject, bool(ledger.held))
+    metrics.held.set(sum(len(decode_ledger(ledgers[s], validate).held) for s in _all_waiting()))
 
 
-def _note_waiting(partition: int, subject: bytes, ledger: CaseLedger) -> None:
-    if ledger.held:
-        waiting.setdefault(partition, set()).add(subject)
-    else:
-        waiting.get(partition, set()).discard(subject)
+def _all_waiting() -> list[bytes]:
+    return [key for partition in range(settings.partitions) for key in waiting.keys(partition)]
 
 
 def _index_after_restart() -> None:
-    global indexed
-    if indexed:
+    if waiting.rebuilt:
         return
     for subject, stored in ledgers.items():
         ledger = decode_ledger(stored, validate)
-        _note_waiting(stored_partition(stored), subject, ledger)
-    indexed = True
+        waiting.mark(stored_partition(stored), subject, bool(ledger.held))
+    waiting.rebuilt = True
