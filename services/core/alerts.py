@@ -28,9 +28,7 @@ class CirAlert(msgspec.Struct, frozen=True, kw_only=True):
     raised_on: dt.date
 
 
-def _due_alert_kind(
-    case: CaseState, today: dt.date, calendar: Calendar
-) -> tuple[str, dt.date] | None:
+def due_status(case: CaseState, today: dt.date, calendar: Calendar) -> tuple[str, dt.date] | None:
     if case.ordered_on is None or case.ordered_on > today:
         return None
     if (case.filed_on is not None and case.filed_on <= today) or case.concluded_on is not None:
@@ -48,7 +46,7 @@ def raise_alerts(
     case: CaseState, subject: str, today: dt.date, calendar: Calendar
 ) -> list[CirAlert]:
     """The alert the case calls for today, if not raised before; the case remembers it."""
-    due_alert = _due_alert_kind(case, today, calendar)
+    due_alert = due_status(case, today, calendar)
     if due_alert is None or due_alert in case.alerts_raised:
         return []
     case.alerts_raised.append(due_alert)
