@@ -1,0 +1,147 @@
+"""A real pipeline for end-to-end tests: the embedded broker and the three workers as processes."""
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterable
+from pathlib import Path
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from prometheus_client.parser import text_string_to_metric_families
+
+from services.broker import EmbeddedBroker, create_topics, free_port
+from services.core.routing import case_key
+from services.topics import Topics
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVICES = ("intake", "gatekeeping", "reporting")
+Labels = tuple[tuple[str, str], ...]
+Record = tuple[bytes, dict[str, bytes]]  # value and headers
+
+
+class Pipeline:
+    """Broker plus workers under a unique topic prefix; stopped and cleaned up on exit."""
+
+    def __init__(self, workdir: Path, partitions: int = 4, **settings: str) -> None:
+        self.workdir = workdir
+        self.broker = EmbeddedBroker(free_port(), workdir / "broker.log")
+        self.prefix = f"e2e{os.getpid()}x{self.broker.port}"
+        self.topics = Topics(self.prefix)
+        self.partitions = partitions
+        self.ports = {service: free_port() for service in SERVICES}
+        self.settings = settings
+        self.workers: dict[str, subprocess.Popen[bytes]] = {}
+
+    def __enter__(self) -> "Pipeline":
+        self.broker.start()
+        asyncio.run(create_topics(self.broker.bootstrap, self.topics, self.partitions))
+        for service in SERVICES:
+            self.start(service)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for service in list(self.workers):
+            self.stop(service)
+        self.broker.stop()
+
+    def environment(self, service: str) -> dict[str, str]:
+        kept = {k: v for k, v in os.environ.items() if not k.startswith("PATHFINDER_")}
+        return {
+            **kept,
+            "PATHFINDER_KAFKA_BOOTSTRAP": self.broker.bootstrap,
+            "PATHFINDER_TOPIC_PREFIX": self.prefix,
+            "PATHFINDER_PARTITIONS": str(self.partitions),
+            "PATHFINDER_METRICS_PORT": str(self.ports[service]),
+            "PATHFINDER_DATA_DIR": str(self.workdir / "data"),
+            "PATHFINDER_CLOCK": "event",
+            "PATHFINDER_TICK_SECONDS": "1",
+            **self.settings,
+        }
+
+    def start(self, service: str) -> None:
+        log = (self.workdir / f"{service}.log").open("ab")
+        command = [sys.executable, "-m", "faust", "-A", f"services.{service}.app", "worker"]
+        self.workers[service] = subprocess.Popen(
+            [*command, "-l", "info"],
+            cwd=ROOT, env=self.environment(service), stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+
+    def stop(self, service: str, how: int = signal.SIGTERM) -> None:
+        worker = self.workers.pop(service)
+        worker.send_signal(how)
+        try:
+            worker.wait(20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
+
+    def publish(self, lines: Iterable[bytes], per_second: float | None = None) -> int:
+        """Send each line to the inbound topic keyed by its case reference."""
+        return asyncio.run(self._publish(list(lines), per_second))
+
+    async def _publish(self, lines: list[bytes], per_second: float | None) -> int:
+        producer = AIOKafkaProducer(
+            bootstrap_servers=self.broker.bootstrap, enable_idempotence=False
+        )
+        await producer.start()
+        try:
+            for index, line in enumerate(lines):
+                await producer.send(self.topics.court_events, key=case_key(line), value=line)
+                if per_second:
+                    await asyncio.sleep(1 / per_second)
+                if index % 500 == 0:
+                    await producer.flush()
+            await producer.flush()
+        finally:
+            await producer.stop()
+        return len(lines)
+
+    def metrics(self, service: str = "reporting") -> dict[tuple[str, Labels], float]:
+        """The service's /metrics as {(sample name, labels): value}; empty if not serving yet."""
+        url = f"http://127.0.0.1:{self.ports[service]}/metrics"
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                text = response.read().decode()
+        except OSError:
+            return {}
+        return {
+            (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+            for family in text_string_to_metric_families(text)
+            for sample in family.samples
+        }
+
+    def read_topic(self, topic: str, idle_seconds: float = 3.0) -> list[Record]:
+        """Every record of a topic from the start, until nothing new comes for idle_seconds."""
+        return asyncio.run(self._read(topic, idle_seconds))
+
+    async def _read(self, topic: str, idle_seconds: float) -> list[Record]:
+        consumer = AIOKafkaConsumer(
+            topic, bootstrap_servers=self.broker.bootstrap, auto_offset_reset="earliest",
+            enable_auto_commit=False,
+        )  # fmt: skip
+        await consumer.start()
+        records = []
+        try:
+            quiet_since = time.monotonic()
+            while time.monotonic() - quiet_since < idle_seconds:
+                batch = await consumer.getmany(timeout_ms=500)
+                for partition_records in batch.values():
+                    records += [(r.value, dict(r.headers)) for r in partition_records]
+                    quiet_since = time.monotonic()
+        finally:
+            await consumer.stop()
+        return records
+
+
+def wait_for(condition, timeout: float, interval: float = 1.0):  # type: ignore[no-untyped-def]
+    """Poll until condition() is truthy; return its last value (falsy on timeout)."""
+    deadline = time.monotonic() + timeout
+    value = condition()
+    while not value and time.monotonic() < deadline:
+        time.sleep(interval)
+        value = condition()
+    return value

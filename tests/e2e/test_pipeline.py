@@ -1,0 +1,101 @@
+"""End to end on a real broker: the live metrics equal the replay of the same log.
+
+The embedded broker and the three workers run as separate processes under a unique topic
+prefix. The log is simulated with duplicates, bad lines and out-of-order arrival, and ends with
+one application dated 40 days after the rest, so the business clock passes the 30-day hold limit
+and every message still waiting for a prerequisite is dead-lettered, as a replay does at the end.
+That application is published once intake has taken everything else: the event clock is the
+latest business date a worker has seen, and partitions are consumed at their own pace.
+"""
+
+import datetime as dt
+import math
+from collections import Counter
+from pathlib import Path
+
+import orjson
+import pytest
+
+from services.core.metrics import ALL_SITES
+from services.replay import replay
+from services.reporting.collector import COUNTED
+from services.simulator import SimulationConfig, simulate
+from services.sites_file import load_sites
+from tests.builders import event, line
+from tests.e2e.harness import Pipeline, wait_for
+
+pytestmark = pytest.mark.e2e
+HOLD_LIMIT_DAYS = 30
+
+
+def simulated_log(tmp_path: Path, rules) -> Path:
+    registry = load_sites()
+    config = SimulationConfig(
+        cases=150, seed=21, sites=tuple(registry), start=dt.date(2025, 1, 1),
+        end=dt.date(2025, 9, 30), noise=0.04,
+    )  # fmt: skip
+    lines = list(simulate(config, registry))
+    path = tmp_path / "pilot.jsonl"
+    path.write_bytes(b"".join(raw + b"\n" for raw in lines))
+    last = replay([path], rules, show_progress=False).as_of
+    assert last is not None
+    closing_date = (last + dt.timedelta(days=HOLD_LIMIT_DAYS + 10)).isoformat()
+    sentinel = event("ApplicationIssued", subject="PF-DOR-999999", issued_on=closing_date)
+    path.write_bytes(path.read_bytes() + line(sentinel) + b"\n")
+    return path
+
+
+def differences(metrics: dict, sites: dict) -> list[str]:
+    """Every figure of the replay that the live metrics do not show the same."""
+    problems = []
+    for site, values in sites.items():
+        for key, expected in values.items():
+            name = f"pathfinder_{key}_total" if key in COUNTED else f"pathfinder_{key}"
+            actual = metrics.get((name, (("site", site),)))
+            same = actual is None if expected is None else (
+                actual is not None and math.isclose(actual, expected, rel_tol=1e-9)
+            )  # fmt: skip
+            if not same:
+                problems.append(f"{site} {key}: live {actual}, replay {expected}")
+    return problems
+
+
+def test_live_metrics_and_dead_letters_equal_the_replay(tmp_path, rules):
+    # given a simulated log and what the replay makes of it
+    log = simulated_log(tmp_path, rules)
+    with (tmp_path / "rejected.jsonl").open("wb") as rejected:
+        expected = replay([log], rules, rejected=rejected, show_progress=False)
+    refused = [orjson.loads(row) for row in (tmp_path / "rejected.jsonl").read_bytes().splitlines()]
+    lines = log.read_bytes().splitlines()
+    settings = {"PATHFINDER_HOLD_LIMIT_DAYS": str(HOLD_LIMIT_DAYS)}
+    with Pipeline(tmp_path, **settings) as pipeline:
+        # when the log is published to the inbound topic
+        pipeline.publish(lines[:-1])
+        assert wait_for(lambda: _intake_outcomes(pipeline).get("received") == len(lines) - 1, 180)
+        pipeline.publish(lines[-1:])
+        # then the served metrics converge on the replay's figures
+        converged = wait_for(lambda: not differences(pipeline.metrics(), expected.sites), 240, 2)
+        assert converged, differences(pipeline.metrics(), expected.sites)
+        assert pipeline.metrics()[("pathfinder_applications_total", (("site", ALL_SITES),))] > 0
+        # and the dead-letter topic holds every refused line, byte for byte, with its reason
+        dead = pipeline.read_topic(pipeline.topics.dead_letter)
+        live = Counter((value, headers["reason"].decode()) for value, headers in dead)
+        assert live == Counter((row["raw"].encode(), row["reason"]) for row in refused)
+        # and intake accounted for every message exactly once
+        outcome = _intake_outcomes(pipeline)
+        intake = pipeline.metrics("intake")
+        dead_letter_counts = [
+            v for (n, _), v in intake.items() if n == "pathfinder_dead_lettered_total"
+        ]
+        dead_lettered = sum(dead_letter_counts)
+        assert outcome["received"] == len(lines)
+        assert outcome["accepted"] + outcome["duplicate"] + dead_lettered == len(lines)
+        assert outcome["accepted"] == expected.accepted
+
+
+def _intake_outcomes(pipeline: Pipeline) -> dict[str, float]:
+    return {
+        dict(labels)["outcome"]: value
+        for (name, labels), value in pipeline.metrics("intake").items()
+        if name == "pathfinder_events_processed_total"
+    }
