@@ -5,11 +5,11 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 OUT := out
 
-# `make run`: every pilot site for a year, replayed into the pilot metrics table.
+# `make replay-demo`: every pilot site for a year, replayed into the pilot metrics table.
 RUN_CASES ?= 3000
 RUN_SEED ?= 2025
 
-.PHONY: install run test lint unit bench schemas clean
+.PHONY: install run replay-demo test lint unit bench schemas clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,11 @@ $(INSTALLED): pyproject.toml
 
 install: $(INSTALLED)
 
+# `make run`: the live system on the embedded broker, with the simulator, until Ctrl-C.
 run: $(INSTALLED)
+	$(BIN)/pathfinder up
+
+replay-demo: $(INSTALLED)
 	mkdir -p $(OUT)
 	$(BIN)/pathfinder simulate --cases $(RUN_CASES) --seed $(RUN_SEED) \
 		--start 2025-01-01 --end 2025-12-31 --noise 0.01 --out $(OUT)/pilot.jsonl.gz

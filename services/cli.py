@@ -60,7 +60,30 @@ def _parser() -> argparse.ArgumentParser:
     _add_replay(commands)
     _add_simulate(commands)
     _add_workdays(commands)
+    _add_streaming(commands)
     return parser
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text} must be above 0")
+    return value
+
+
+def _add_streaming(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    up = commands.add_parser("up", help="run the live system: broker, workers, simulator, view")
+    up.add_argument("--duration", type=_positive_float, metavar="SECONDS", help="stop after")
+    up.add_argument("--no-simulate", action="store_true", help="publish nothing; use your own")
+    up.add_argument("--rate", type=_positive_float, default=50.0, help="simulated events/s")
+    publish = commands.add_parser("publish", help="send a JSON Lines log to the inbound topic")
+    publish.add_argument("path", type=Path, metavar="FILE", help=".jsonl or .jsonl.gz")
+    publish.add_argument("--rate", type=_positive_float, help="events per second (default: all)")
+    export = commands.add_parser("export", help="write the canonical log as JSON Lines")
+    export.add_argument("--out", default="-", metavar="FILE", help="default: stdout")
 
 
 def _add_replay(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -172,7 +195,50 @@ class _UsageError(Exception):
     """A problem with the command's input, reported in one line."""
 
 
-_COMMANDS = {"replay": _run_replay, "simulate": _run_simulate, "workdays": _run_workdays}
+def _run_up(args: argparse.Namespace, settings: Settings) -> int:
+    from services.supervisor import up
+
+    if not args.no_simulate:  # simulated time: the business clock follows the events
+        settings = settings.model_copy(update={"clock": "event"})
+    return up(settings, args.duration, None if args.no_simulate else args.rate)
+
+
+def _run_publish(args: argparse.Namespace, settings: Settings) -> int:
+    import asyncio
+
+    from services.kafka_io import publish_lines, read_lines
+    from services.topics import Topics
+
+    if not args.path.is_file():
+        raise _UsageError(f"no such log file: {args.path}")
+    topic = Topics(settings.topic_prefix).court_events
+    sent = asyncio.run(publish_lines(settings.bootstrap, topic, read_lines(args.path), args.rate))
+    print(f"published {sent:,} lines to {topic} at {settings.bootstrap}")
+    return 0
+
+
+def _run_export(args: argparse.Namespace, settings: Settings) -> int:
+    import asyncio
+
+    from services.kafka_io import export_log
+    from services.topics import Topics
+
+    topic = Topics(settings.topic_prefix).case_events
+    with ExitStack() as stack:
+        out = sys.stdout.buffer if args.out == "-" else stack.enter_context(open(args.out, "wb"))
+        written = asyncio.run(export_log(settings.bootstrap, topic, out))
+    print(f"exported {written:,} events from {topic}", file=sys.stderr)
+    return 0
+
+
+_COMMANDS = {
+    "replay": _run_replay,
+    "simulate": _run_simulate,
+    "workdays": _run_workdays,
+    "up": _run_up,
+    "publish": _run_publish,
+    "export": _run_export,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,72 @@
+"""Publishing a JSON Lines log to the inbound topic, and exporting the canonical log back to one."""
+
+import asyncio
+import gzip
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+
+from services.core.routing import case_key
+
+_FLUSH_EVERY = 1000
+
+
+def read_lines(path: Path) -> Iterator[bytes]:
+    """The lines of a .jsonl or .jsonl.gz file, without their line ends; blank lines kept."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as log:
+        for line in log:
+            yield line.rstrip(b"\r\n")
+
+
+async def publish_lines(
+    bootstrap: str, topic: str, lines: Iterable[bytes], per_second: float | None = None
+) -> int:
+    """Send each line keyed by its case reference, optionally paced; the number sent."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=False, acks="all")
+    await producer.start()
+    sent = 0
+    try:
+        for line in lines:
+            await producer.send(topic, key=case_key(line), value=line)
+            sent += 1
+            if per_second:
+                await asyncio.sleep(1 / per_second)
+            elif sent % _FLUSH_EVERY == 0:
+                await producer.flush()
+        await producer.flush()
+    finally:
+        await producer.stop()
+    return sent
+
+
+async def export_log(bootstrap: str, topic: str, out: IO[bytes]) -> int:
+    """Write every record of the topic, up to its end now, as JSON Lines; the number written."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest"
+    )
+    await consumer.start()
+    written = 0
+    try:
+        await consumer.topics()  # fetches the metadata partitions_for_topic reads
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        if not partitions:
+            raise ValueError(f"topic {topic} does not exist on {bootstrap}")
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        ends = await consumer.end_offsets(partitions)
+        remaining = {tp for tp in partitions if ends[tp] > 0}
+        while remaining:
+            batch = await consumer.getmany(*remaining, timeout_ms=1000)
+            for tp, records in batch.items():
+                for record in records:
+                    if record.offset < ends[tp]:
+                        out.write(record.value + b"\n")
+                        written += 1
+                if await consumer.position(tp) >= ends[tp]:
+                    remaining.discard(tp)
+    finally:
+        await consumer.stop()
+    return written
