@@ -21,7 +21,7 @@ from services.bootstrap import build_rules
 from services.config import Settings
 from services.core.alerts import raise_alerts
 from services.core.derived import CaseFacts, derived_events
-from services.core.ledger import ACCEPTED, DUPLICATE, CaseLedger, receive
+from services.core.ledger import ACCEPTED, CaseLedger, receive
 from services.core.validation import Rejection, Validator
 from services.streaming.app import add_health_pages, make_app
 from services.streaming.clock import BusinessClock
@@ -98,8 +98,8 @@ async def _apply(raw: bytes, partition: int) -> None:
         if outcome.kind == ACCEPTED:
             for derived_event in derived_events(ledger.state, outcome.event):
                 await derived.send(key=key, value=encode(derived_event))
-    if all(outcome.kind == DUPLICATE for outcome in outcomes):
-        return  # a redelivered event: nothing changed
+    # Facts are sent even for a redelivered event: after a crash its facts may not have gone out,
+    # and reporting keeps only a newer version, so sending them twice changes nothing.
     facts = CaseFacts(subject=event.subject, version=ledger.state.version, state=ledger.state)
     await case_facts.send(key=key, value=encode(facts))
     await _alert(ledger, event.subject)
