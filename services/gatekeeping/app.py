@@ -47,7 +47,7 @@ alerts_raised = Counter(
 )
 
 app = make_app("gatekeeping", settings, default_metrics_port=9107)
-add_health_pages(app, registry, ready=lambda: bool(app.consumer.assignment()))
+add_health_pages(app, registry, lambda: bool(app.consumer.assignment()), "gatekeeping")
 
 _raw = {"key_type": bytes, "value_type": bytes, "key_serializer": "raw", "value_serializer": "raw"}
 ticks = app.topic(f"{settings.topic_prefix}-gatekeeping-ticks", internal=True, **_raw)

@@ -33,7 +33,7 @@ clock = BusinessClock(settings.clock)
 metrics = IntakeMetrics()
 
 app = make_app("intake", settings, default_metrics_port=9106)
-add_health_pages(app, metrics.registry, ready=lambda: bool(app.consumer.assignment()))
+add_health_pages(app, metrics.registry, lambda: bool(app.consumer.assignment()), "intake")
 
 _raw = {"key_type": bytes, "value_type": bytes, "key_serializer": "raw", "value_serializer": "raw"}
 court_events = app.topic(topics.court_events, **_raw)

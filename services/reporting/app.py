@@ -56,4 +56,4 @@ def _as_of(states: list[CaseState]) -> dt.date | None:
 
 registry = CollectorRegistry()
 registry.register(PilotCollector(_states, rules.sites, _as_of, rules.calendar))
-add_health_pages(app, registry, ready=lambda: bool(app.consumer.assignment()))
+add_health_pages(app, registry, lambda: bool(app.consumer.assignment()), "reporting")

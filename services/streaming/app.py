@@ -1,10 +1,12 @@
 """The faust app every service is built on, configured for at-least-once delivery from settings."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import faust
 from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.registry import Collector
 
 from services.config import Settings
 
@@ -33,10 +35,35 @@ def make_app(service: str, settings: Settings, default_metrics_port: int) -> fau
     )
 
 
+class ConsumerLag(Collector):
+    """Messages not yet processed per partition this worker consumes: end offset minus position.
+
+    faust records the last processed offset it committed and the end offset of each fetch.
+    """
+
+    def __init__(self, app: faust.App, service: str) -> None:
+        self._app = app
+        self._service = service
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        family = GaugeMetricFamily(
+            "pathfinder_consumer_lag",
+            "Messages waiting to be processed, per partition.",
+            labels=["service", "topic", "partition"],
+        )
+        monitor = self._app.monitor
+        for tp, end in dict(monitor.tp_end_offsets).items():
+            committed = monitor.tp_committed_offsets.get(tp)
+            lag = end if committed is None else max(0, end - committed - 1)
+            family.add_metric([self._service, tp.topic, str(tp.partition)], lag)
+        yield family
+
+
 def add_health_pages(
-    app: faust.App, registry: CollectorRegistry, ready: Callable[[], bool]
+    app: faust.App, registry: CollectorRegistry, ready: Callable[[], bool], service: str
 ) -> None:
     """Serve /metrics (Prometheus text), /healthz (the process is up), /readyz (it consumes)."""
+    registry.register(ConsumerLag(app, service))
 
     @app.page("/metrics")
     async def metrics(view: faust.web.View, request: faust.web.Request) -> faust.web.Response:
