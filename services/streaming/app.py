@@ -9,11 +9,13 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.registry import Collector
 
 from services.config import Settings
+from services.streaming import faust_fix
 
 
 def make_app(service: str, settings: Settings, default_metrics_port: int) -> faust.App:
     """A faust app for one service; its id names the consumer group and the internal topics."""
     app_id = f"{settings.topic_prefix}-{service}"
+    faust_fix.apply()
     settings.data_dir.mkdir(parents=True, exist_ok=True)  # faust creates only the last level
     return faust.App(
         app_id,
