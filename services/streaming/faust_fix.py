@@ -59,7 +59,7 @@ def apply() -> None:
         return wrapper
 
     Consumer.resume_partitions = resume_partitions  # type: ignore[method-assign, assignment]
-    Consumer.perform_seek = perform_seek  # type: ignore[method-assign, assignment]
+    Consumer.perform_seek = perform_seek  # type: ignore[method-assign]
     Recovery.on_recovery_completed = deferring(Recovery.on_recovery_completed)  # type: ignore[method-assign, assignment]
     Recovery._resume_streams = deferring(Recovery._resume_streams)  # type: ignore[method-assign, assignment]
     _applied = True
