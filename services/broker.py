@@ -69,11 +69,11 @@ class EmbeddedBroker:
             raise
 
     def stop(self, grace: float = 5.0) -> None:
-        """Stop the broker: SIGTERM, then SIGKILL after the grace period."""
+        """Stop the broker: SIGINT (it waits on connected clients after SIGTERM), then SIGKILL."""
         process, self._process = self._process, None
         if process is None or process.poll() is not None:
             return
-        process.send_signal(signal.SIGTERM)
+        process.send_signal(signal.SIGINT)
         try:
             process.wait(grace)
         except subprocess.TimeoutExpired:
