@@ -43,3 +43,20 @@ def record(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         return sent
 
     yield capture
+
+
+@pytest.fixture
+def fresh() -> Iterator[Any]:
+    """fresh(app, *tables): a finalized app with running flow control and empty tables."""
+    cleared: list[Any] = []
+
+    def prepare(app: Any, *tables: Any) -> None:
+        app.finalize()
+        app.flow_control.resume()
+        for table in tables:
+            table.data.clear()
+            cleared.append(table)
+
+    yield prepare
+    for table in cleared:
+        table.data.clear()

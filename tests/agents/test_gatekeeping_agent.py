@@ -11,12 +11,8 @@ CASE = b"PF-DOR-000001"
 
 
 @pytest.fixture(autouse=True)
-def fresh_tables():
-    gatekeeping.app.finalize()
-    gatekeeping.app.flow_control.resume()
-    gatekeeping.cases.data.clear()
-    yield
-    gatekeeping.cases.data.clear()
+def empty_tables(fresh):
+    fresh(gatekeeping.app, gatekeeping.cases)
 
 
 async def test_each_applied_event_publishes_newer_facts_and_what_it_derives(record):

@@ -11,13 +11,9 @@ ORIGIN = {"origin": b"pathfinder.court-events.v1/2/41"}
 
 
 @pytest.fixture(autouse=True)
-def fresh_tables():
-    intake.app.finalize()
-    intake.app.flow_control.resume()
-    intake.ledgers.data.clear()
+def empty_tables(fresh):
+    fresh(intake.app, intake.ledgers)
     intake.waiting.__init__()
-    yield
-    intake.ledgers.data.clear()
 
 
 async def test_route_keys_each_message_by_its_case_reference(record):

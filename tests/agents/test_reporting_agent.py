@@ -16,12 +16,8 @@ def facts(version: int) -> bytes:
 
 
 @pytest.fixture(autouse=True)
-def fresh_tables():
-    reporting.app.finalize()
-    reporting.app.flow_control.resume()
-    reporting.facts.data.clear()
-    yield
-    reporting.facts.data.clear()
+def empty_tables(fresh):
+    fresh(reporting.app, reporting.facts)
 
 
 async def test_an_older_or_repeated_version_changes_nothing():
