@@ -71,7 +71,13 @@ async def gatekeep(stream):
             else:
                 await _apply(message.value, partition)
         except Exception:  # an agent that raises would skip the message silently
-            logger.exception("gatekeeping could not process a message at %s", message.message)
+            source = message.message  # its position only: no case reference in the logs
+            logger.exception(
+                "gatekeeping could not process %s/%s/%s",
+                source.topic,
+                source.partition,
+                source.offset,
+            )
 
 
 @app.timer(interval=settings.tick_seconds, on_leader=True)
