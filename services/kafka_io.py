@@ -43,7 +43,11 @@ async def publish_lines(
 
 
 async def export_log(bootstrap: str, topic: str, out: IO[bytes]) -> int:
-    """Write every record of the topic, up to its end now, as JSON Lines; the number written."""
+    """Write every record of the topic, up to its end now, as JSON Lines; the number written.
+
+    The end of each partition is the high-water mark that comes back with fetched records: the
+    embedded broker answers list-offsets requests with wrong end offsets.
+    """
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest"
     )
@@ -56,16 +60,16 @@ async def export_log(bootstrap: str, topic: str, out: IO[bytes]) -> int:
             raise ValueError(f"topic {topic} does not exist on {bootstrap}")
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
-        ends = await consumer.end_offsets(partitions)
-        remaining = {tp for tp in partitions if ends[tp] > 0}
+        remaining = set(partitions)
         while remaining:
             batch = await consumer.getmany(*remaining, timeout_ms=1000)
-            for tp, records in batch.items():
+            for records in batch.values():
                 for record in records:
-                    if record.offset < ends[tp]:
-                        out.write(record.value + b"\n")
-                        written += 1
-                if await consumer.position(tp) >= ends[tp]:
+                    out.write(record.value + b"\n")
+                    written += 1
+            for tp in list(remaining):
+                end = consumer.highwater(tp)
+                if end is not None and await consumer.position(tp) >= end:
                     remaining.discard(tp)
     finally:
         await consumer.stop()

@@ -10,6 +10,8 @@ latest business date a worker has seen, and partitions are consumed at their own
 
 import datetime as dt
 import math
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -91,6 +93,19 @@ def test_live_metrics_and_dead_letters_equal_the_replay(tmp_path, rules):
         assert outcome["received"] == len(lines)
         assert outcome["accepted"] + outcome["duplicate"] + dead_lettered == len(lines)
         assert outcome["accepted"] == expected.accepted
+        # and the canonical log, exported for evaluators, replays to the same figures
+        exported = tmp_path / "case-events.jsonl"
+        done = subprocess.run(
+            [sys.executable, "-m", "services.cli", "export", "--out", str(exported)],
+            env=pipeline.environment("intake"), capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        again = replay([exported], rules, show_progress=False)
+        assert (again.sites, again.accepted, again.duplicates) == (
+            expected.sites,
+            expected.accepted,
+            0,
+        )
 
 
 def _intake_outcomes(pipeline: Pipeline) -> dict[str, float]:
