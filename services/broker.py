@@ -101,7 +101,10 @@ async def wait_until_ready(
     last_error: Exception | None = None
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
-            raise RuntimeError(f"the broker exited early with code {process.returncode}")
+            raise RuntimeError(
+                f"the embedded broker exited with code {process.returncode} before it was ready"
+                f" (is {bootstrap} already in use? set PATHFINDER_BROKER_PORT)"
+            )
         admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=2000)
         try:
             await admin.start()

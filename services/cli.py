@@ -254,7 +254,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _COMMANDS[args.command](args, settings)
     except ValidationError as error:
         print(f"pathfinder: invalid configuration: {error}", file=sys.stderr)
-    except (_UsageError, ValueError, OSError) as error:
+    except (_UsageError, ValueError, OSError, RuntimeError) as error:
         print(f"pathfinder: {error}", file=sys.stderr)
     return 2
 
