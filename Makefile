@@ -44,6 +44,7 @@ test: lint unit
 
 bench: $(INSTALLED)
 	$(BIN)/python benchmarks/replay_rate.py
+	$(BIN)/python benchmarks/stream_rate.py
 
 schemas: $(INSTALLED)
 	$(BIN)/python -m schemas.generate

@@ -1,7 +1,8 @@
-"""A real pipeline for end-to-end tests: the embedded broker and the three workers as processes."""
+"""A real pipeline for end-to-end tests: a broker (embedded, or a given Kafka) and the workers."""
 
 import asyncio
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -24,12 +25,20 @@ Record = tuple[bytes, dict[str, bytes]]  # value and headers
 
 
 class Pipeline:
-    """Broker plus workers under a unique topic prefix; stopped and cleaned up on exit."""
+    """Broker plus workers under a unique topic prefix; stopped and cleaned up on exit.
 
-    def __init__(self, workdir: Path, partitions: int = 4, **settings: str) -> None:
+    With `bootstrap` (host:port of a running Kafka cluster) no embedded broker is started and
+    that cluster is used instead; the topics are created on it under the unique prefix.
+    """
+
+    def __init__(
+        self, workdir: Path, partitions: int = 4, bootstrap: str | None = None, **settings: str
+    ) -> None:
         self.workdir = workdir
-        self.broker = EmbeddedBroker(free_port(), workdir / "broker.log")
-        self.prefix = f"e2e{os.getpid()}x{self.broker.port}"
+        self.broker = None if bootstrap else EmbeddedBroker(free_port(), workdir / "broker.log")
+        self.bootstrap = self.broker.bootstrap if self.broker else str(bootstrap)
+        unique = self.broker.port if self.broker else secrets.token_hex(4)
+        self.prefix = f"e2e{os.getpid()}x{unique}"
         self.topics = Topics(self.prefix)
         self.partitions = partitions
         self.ports = {service: free_port() for service in SERVICES}
@@ -37,8 +46,9 @@ class Pipeline:
         self.workers: dict[str, subprocess.Popen[bytes]] = {}
 
     def __enter__(self) -> "Pipeline":
-        self.broker.start()
-        asyncio.run(create_topics(self.broker.bootstrap, self.topics, self.partitions))
+        if self.broker:
+            self.broker.start()
+        asyncio.run(create_topics(self.bootstrap, self.topics, self.partitions))
         for service in SERVICES:
             self.start(service)
         return self
@@ -46,13 +56,14 @@ class Pipeline:
     def __exit__(self, *exc: object) -> None:
         for service in list(self.workers):
             self.stop(service)
-        self.broker.stop()
+        if self.broker:
+            self.broker.stop()
 
     def environment(self, service: str) -> dict[str, str]:
         kept = {k: v for k, v in os.environ.items() if not k.startswith("PATHFINDER_")}
         return {
             **kept,
-            "PATHFINDER_KAFKA_BOOTSTRAP": self.broker.bootstrap,
+            "PATHFINDER_KAFKA_BOOTSTRAP": self.bootstrap,
             "PATHFINDER_TOPIC_PREFIX": self.prefix,
             "PATHFINDER_PARTITIONS": str(self.partitions),
             "PATHFINDER_METRICS_PORT": str(self.ports[service]),
@@ -84,9 +95,7 @@ class Pipeline:
         return asyncio.run(self._publish(list(lines), per_second))
 
     async def _publish(self, lines: list[bytes], per_second: float | None) -> int:
-        producer = AIOKafkaProducer(
-            bootstrap_servers=self.broker.bootstrap, enable_idempotence=False
-        )
+        producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap, enable_idempotence=False)
         await producer.start()
         try:
             for index, line in enumerate(lines):
@@ -120,7 +129,7 @@ class Pipeline:
 
     async def _read(self, topic: str, idle_seconds: float) -> list[Record]:
         consumer = AIOKafkaConsumer(
-            topic, bootstrap_servers=self.broker.bootstrap, auto_offset_reset="earliest",
+            topic, bootstrap_servers=self.bootstrap, auto_offset_reset="earliest",
             enable_auto_commit=False,
         )  # fmt: skip
         await consumer.start()

@@ -63,14 +63,19 @@ def differences(metrics: dict, sites: dict) -> list[str]:
 
 
 def test_live_metrics_and_dead_letters_equal_the_replay(tmp_path, rules):
+    assert_live_equals_replay(tmp_path, rules)
+
+
+def assert_live_equals_replay(tmp_path: Path, rules, bootstrap: str | None = None, **settings):
+    """The whole check, on the embedded broker or, given `bootstrap`, on another Kafka."""
     # given a simulated log and what the replay makes of it
     log = simulated_log(tmp_path, rules)
     with (tmp_path / "rejected.jsonl").open("wb") as rejected:
         expected = replay([log], rules, rejected=rejected, show_progress=False)
     refused = [orjson.loads(row) for row in (tmp_path / "rejected.jsonl").read_bytes().splitlines()]
     lines = log.read_bytes().splitlines()
-    settings = {"PATHFINDER_HOLD_LIMIT_DAYS": str(HOLD_LIMIT_DAYS)}
-    with Pipeline(tmp_path, **settings) as pipeline:
+    settings = {"PATHFINDER_HOLD_LIMIT_DAYS": str(HOLD_LIMIT_DAYS), **settings}
+    with Pipeline(tmp_path, bootstrap=bootstrap, **settings) as pipeline:
         # when the log is published to the inbound topic
         pipeline.publish(lines[:-1])
         assert wait_for(lambda: _intake_outcomes(pipeline).get("received") == len(lines) - 1, 180)
