@@ -2,6 +2,7 @@
 
 import asyncio
 import gzip
+import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO
@@ -22,14 +23,20 @@ def read_lines(path: Path) -> Iterator[bytes]:
 
 
 async def publish_lines(
-    bootstrap: str, topic: str, lines: Iterable[bytes], per_second: float | None = None
+    bootstrap: str,
+    topic: str,
+    lines: Iterable[bytes],
+    per_second: float | None = None,
+    stop: threading.Event | None = None,
 ) -> int:
-    """Send each line keyed by its case reference, optionally paced; the number sent."""
+    """Send each line keyed by its case reference, optionally paced, until `stop` is set."""
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=False, acks="all")
     await producer.start()
     sent = 0
     try:
         for line in lines:
+            if stop is not None and stop.is_set():
+                break
             await producer.send(topic, key=case_key(line), value=line)
             sent += 1
             if per_second:

@@ -107,9 +107,11 @@ def simulated_lines(seed: int = 2025) -> Iterator[bytes]:
     return simulate(config, registry)
 
 
-def _publish_in_background(settings: Settings, per_second: float) -> threading.Thread:
+def _publish_in_background(
+    settings: Settings, per_second: float, stop: threading.Event
+) -> threading.Thread:
     topic = Topics(settings.topic_prefix).court_events
-    work = publish_lines(settings.bootstrap, topic, simulated_lines(), per_second)
+    work = publish_lines(settings.bootstrap, topic, simulated_lines(), per_second, stop)
     thread = threading.Thread(target=asyncio.run, args=(work,), daemon=True, name="simulator")
     thread.start()
     return thread
@@ -140,10 +142,12 @@ def up(settings: Settings, duration: float | None, simulate_rate: float | None) 
     """Run until Ctrl-C or `duration` seconds; 0 on a clean stop, 1 if a worker failed."""
     supervisor = Supervisor(settings, settings.data_dir / "logs")
     started = time.monotonic()
+    stop_publishing = threading.Event()
+    publisher: threading.Thread | None = None
     try:
         supervisor.start()
         if simulate_rate:
-            _publish_in_background(settings, simulate_rate)
+            publisher = _publish_in_background(settings, simulate_rate, stop_publishing)
         print(f"pathfinder is up: Kafka at {settings.bootstrap}, metrics on :9108/metrics")
         while duration is None or time.monotonic() - started < duration:
             time.sleep(2)
@@ -156,5 +160,8 @@ def up(settings: Settings, duration: float | None, simulate_rate: float | None) 
     except KeyboardInterrupt:
         print("\nstopping...")
     finally:
+        stop_publishing.set()  # the simulator stops before the broker it publishes to
+        if publisher is not None:
+            publisher.join(timeout=GRACE_SECONDS)
         supervisor.stop()
     return 0
