@@ -3,8 +3,6 @@
 import datetime as dt
 from typing import Final
 
-SPEC_VERSION: Final = "1.0"
-
 # Business dates outside this range are rejected as invalid data: the working-day calendar
 # covers it (with margin for due dates), and nothing in the pilot can lie outside it.
 EARLIEST_BUSINESS_DATE: Final = dt.date(2000, 1, 1)
@@ -27,17 +25,6 @@ BUSINESS_DATE_FIELD: Final[dict[str, str]] = {
     "ReviewCompleted": "completed_on",
 }
 EVENT_TYPES: Final = tuple(BUSINESS_DATE_FIELD)
-
-CIR_AUTHORS: Final = ("cafcass", "cafcass_cymru", "local_authority")
-RECOMMENDATIONS: Final = (
-    "final_order",
-    "decision_hearing",
-    "further_investigation",
-    "fact_finding",
-    "dispute_resolution",
-)
-HEARING_TYPES: Final = ("decision", "fact_finding", "dispute_resolution", "review", "other")
-NATIONS: Final = ("england", "wales")
 
 # RFC 3339 date-time: full date, full time (hours 00-23, no leap second), optional fraction,
 # mandatory offset. The date part is checked for being a real date separately.
