@@ -25,7 +25,7 @@ from services.core.ledger import ACCEPTED, CaseLedger, receive
 from services.core.validation import Rejection, Validator
 from services.streaming.app import add_health_pages, make_app
 from services.streaming.clock import BusinessClock
-from services.streaming.ledgers import decode_ledger, encode_ledger, stored_partition
+from services.streaming.ledgers import decode_ledger, encode_ledger, indexed
 from services.streaming.ticks import PartitionIndex, send_ticks, tick_date
 from services.topics import Topics
 
@@ -114,12 +114,7 @@ async def _apply(raw: bytes, partition: int) -> None:
 
 
 async def _raise_due_alerts(partition: int) -> None:
-    if not open_cirs.rebuilt:
-        for key, stored in cases.items():
-            open_cirs.mark(
-                stored_partition(stored), key, _cir_open(decode_ledger(stored, validate))
-            )
-        open_cirs.rebuilt = True
+    open_cirs.rebuild_once(lambda: indexed(cases.items(), validate, _cir_open))
     for key in open_cirs.keys(partition):
         ledger = decode_ledger(cases[key], validate)
         if await _alert(ledger, key.decode()):

@@ -21,7 +21,7 @@ from services.core.validation import Rejection, Validator
 from services.intake.handling import IntakeMetrics, dead_letter_headers
 from services.streaming.app import add_health_pages, make_app
 from services.streaming.clock import BusinessClock
-from services.streaming.ledgers import Origin, decode_ledger, encode_ledger, stored_partition
+from services.streaming.ledgers import Origin, decode_ledger, encode_ledger, indexed
 from services.streaming.ticks import PartitionIndex, send_ticks, tick_date
 from services.topics import Topics
 
@@ -130,7 +130,7 @@ async def _expire(partition: int) -> None:
     today = clock.today()
     if today is None:
         return
-    _index_after_restart()
+    waiting.rebuild_once(lambda: indexed(ledgers.items(), validate, lambda led: bool(led.held)))
     limit = dt.timedelta(days=settings.hold_limit_days)
     for subject in waiting.keys(partition):
         ledger = decode_ledger(ledgers[subject], validate)
@@ -145,12 +145,3 @@ async def _expire(partition: int) -> None:
 
 def _all_waiting() -> list[bytes]:
     return [key for partition in range(settings.partitions) for key in waiting.keys(partition)]
-
-
-def _index_after_restart() -> None:
-    if waiting.rebuilt:
-        return
-    for subject, stored in ledgers.items():
-        ledger = decode_ledger(stored, validate)
-        waiting.mark(stored_partition(stored), subject, bool(ledger.held))
-    waiting.rebuilt = True

@@ -5,6 +5,7 @@ the ledger is read: the stored form stays independent of the in-memory event typ
 """
 
 import datetime as dt
+from collections.abc import Callable, Iterable, Iterator
 
 import msgspec
 
@@ -43,11 +44,6 @@ def encode_ledger(ledger: CaseLedger, partition: int) -> bytes:
     return _encode(stored)
 
 
-def stored_partition(stored: bytes) -> int:
-    """The partition a stored ledger belongs to."""
-    return _decode(stored).partition
-
-
 def decode_ledger(stored: bytes, validate: Validator) -> CaseLedger:
     """A ledger read back from its JSON bytes."""
     record = _decode(stored)
@@ -60,3 +56,13 @@ def decode_ledger(stored: bytes, validate: Validator) -> CaseLedger:
             raise ValueError(f"a held message no longer validates: {event.detail}")
         ledger.held.append(Held(event, origin))
     return ledger
+
+
+def indexed(
+    stored: Iterable[tuple[bytes, bytes]],
+    validate: Validator,
+    wanted: Callable[[CaseLedger], bool],
+) -> Iterator[tuple[int, bytes, bool]]:
+    """(partition, key, wanted) for each stored ledger of a table: what a partition index needs."""
+    for key, value in stored:
+        yield _decode(value).partition, key, wanted(decode_ledger(value, validate))

@@ -6,7 +6,7 @@ that arrives in each partition. Ticks are idempotent: the work they trigger is.
 """
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 import faust
 
@@ -39,6 +39,14 @@ class PartitionIndex:
             self._keys.setdefault(partition, set()).add(key)
         else:
             self._keys.get(partition, set()).discard(key)
+
+    def rebuild_once(self, entries: Callable[[], Iterable[tuple[int, bytes, bool]]]) -> None:
+        """After a restart, mark every (partition, key, wanted) the table holds, once."""
+        if self.rebuilt:
+            return
+        for partition, key, wanted in entries():
+            self.mark(partition, key, wanted)
+        self.rebuilt = True
 
     def keys(self, partition: int) -> Iterable[bytes]:
         """A snapshot of the partition's keys."""
