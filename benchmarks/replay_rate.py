@@ -18,9 +18,9 @@ from pathlib import Path
 import orjson
 
 from services.bootstrap import build_rules
-from services.replay import default_workers, replay
+from services.evaluator.replay import default_workers, replay
+from services.reference.sites_file import load_sites
 from services.simulator import SimulationConfig, write_log
-from services.sites_file import load_sites
 
 DEFAULT_LOG_DIR = Path("out/bench")
 

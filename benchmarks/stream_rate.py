@@ -37,11 +37,11 @@ from pathlib import Path
 from aiokafka import AIOKafkaProducer
 
 from services.bootstrap import build_rules
-from services.core.replay import ReplayResult
+from services.core.fold import ReplayResult
 from services.core.routing import case_key
-from services.replay import replay
+from services.evaluator.replay import replay
+from services.reference.sites_file import load_sites
 from services.simulator import SimulationConfig, simulate
-from services.sites_file import load_sites
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a file, only benchmarks/ is on the path; the harness isn't

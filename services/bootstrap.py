@@ -2,8 +2,8 @@
 
 from services.config import Settings
 from services.core.rules import Rules
-from services.holiday_sources import build_calendar
-from services.sites_file import load_sites
+from services.reference.holiday_sources import build_calendar
+from services.reference.sites_file import load_sites
 
 # The calendar covers every accepted business date (2000-2099) plus room for due dates after.
 CALENDAR_FIRST_YEAR = 2000

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from services.holiday_sources import parse_closure_days
+from services.reference.holiday_sources import parse_closure_days
 
 
 class Settings(BaseSettings):

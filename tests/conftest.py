@@ -2,7 +2,7 @@ import pytest
 
 from services.bootstrap import build_rules
 from services.config import Settings
-from services.core.replay import ReplayFold
+from services.core.fold import ReplayFold
 from services.core.rules import Rules
 
 

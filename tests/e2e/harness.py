@@ -14,8 +14,8 @@ from pathlib import Path
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from prometheus_client.parser import text_string_to_metric_families
 
-from services.broker import EmbeddedBroker, create_topics, free_port
 from services.core.routing import case_key
+from services.stack.broker import EmbeddedBroker, create_topics, free_port
 from services.topics import Topics
 
 ROOT = Path(__file__).resolve().parents[2]

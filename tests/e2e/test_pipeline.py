@@ -19,10 +19,10 @@ import orjson
 import pytest
 
 from services.core.metrics import ALL_SITES
-from services.replay import replay
+from services.evaluator.replay import replay
+from services.reference.sites_file import load_sites
 from services.reporting.collector import COUNTED
 from services.simulator import SimulationConfig, simulate
-from services.sites_file import load_sites
 from tests.builders import event, line
 from tests.e2e.harness import Pipeline, wait_for
 

@@ -9,7 +9,7 @@ import threading
 
 import pytest
 
-from services.replay import replay
+from services.evaluator.replay import replay
 from tests.e2e.harness import Pipeline, wait_for
 from tests.e2e.test_pipeline import differences, simulated_log
 

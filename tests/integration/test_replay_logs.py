@@ -7,9 +7,9 @@ from pathlib import Path
 import orjson
 import pytest
 
-from services.replay import replay
+from services.evaluator.replay import replay
+from services.reference.sites_file import load_sites
 from services.simulator import SimulationConfig, simulate_lines
-from services.sites_file import load_sites
 
 REGISTRY = load_sites()
 CONFIG = SimulationConfig(

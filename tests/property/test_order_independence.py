@@ -5,7 +5,7 @@ import datetime as dt
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.core.replay import ReplayFold
+from services.core.fold import ReplayFold
 from tests.builders import event, line
 
 SITES = ["dorset", "birmingham", "west-yorkshire", "north-wales", "south-east-wales"]

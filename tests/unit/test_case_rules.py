@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from services.core.case import CaseState
-from services.core.replay import ReplayFold
+from services.core.fold import ReplayFold
 from tests.builders import event, feed, line
 
 D = dt.date

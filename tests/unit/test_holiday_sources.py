@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from services.holiday_sources import (
+from services.reference.holiday_sources import (
     build_calendar,
     england_and_wales_bank_holidays,
     parse_closure_days,
@@ -153,7 +153,7 @@ def test_the_published_list_supplies_the_years_it_covers():
 
 
 def test_covered_years_log_no_fallback_warning(caplog):
-    with caplog.at_level(logging.WARNING, logger="services.holiday_sources"):
+    with caplog.at_level(logging.WARNING, logger="services.reference.holiday_sources"):
         england_and_wales_bank_holidays(2022, 2025)
         warn_if_rule_based(D(2022, 1, 1), D(2025, 12, 31))
     assert caplog.records == []
@@ -161,7 +161,7 @@ def test_covered_years_log_no_fallback_warning(caplog):
 
 def test_a_year_beyond_the_published_list_falls_back_to_rules_with_one_warning(caplog):
     # given a year GOV.UK has not published yet
-    with caplog.at_level(logging.WARNING, logger="services.holiday_sources"):
+    with caplog.at_level(logging.WARNING, logger="services.reference.holiday_sources"):
         # when
         holidays = england_and_wales_bank_holidays(2034, 2036)
         warn_if_rule_based(D(2027, 6, 1), D(2036, 1, 2))

@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
+from services.core.fold import ReplayFold
 from services.core.metrics import ALL_SITES
-from services.core.replay import ReplayFold
 from tests.builders import event, line
 
 D = dt.date

@@ -15,6 +15,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from schemas.catalogue import BUSINESS_DATE_FIELD
 from schemas.events import PathfinderEvent
+from services.reference.sites_file import load_sites
 from services.simulator import (
     Line,
     Parameters,
@@ -27,7 +28,6 @@ from services.simulator import (
 )
 from services.simulator.parameters import DEFAULT_PATH
 from services.simulator.planning import plan_cases
-from services.sites_file import load_sites
 
 CONTRACT = TypeAdapter(PathfinderEvent)
 REGISTRY = load_sites()

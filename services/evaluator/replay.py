@@ -20,8 +20,8 @@ from typing import IO, Any, BinaryIO, NamedTuple, cast
 import orjson
 from tqdm import tqdm
 
+from services.core.fold import EventCounts, Refusal, ReplayFold, ReplayResult, combine
 from services.core.metrics import Tally
-from services.core.replay import EventCounts, Refusal, ReplayFold, ReplayResult, combine
 from services.core.routing import shard_of
 from services.core.rules import Rules
 

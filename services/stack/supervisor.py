@@ -16,12 +16,12 @@ from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from services.broker import EmbeddedBroker, create_topics
+from services.cli.render import render_table
 from services.config import Settings
-from services.kafka_io import publish_lines
+from services.reference.sites_file import load_sites
 from services.simulator import SimulationConfig, simulate
-from services.sites_file import load_sites
-from services.table import render_table
+from services.stack.broker import EmbeddedBroker, create_topics
+from services.stack.kafka_io import publish_lines
 from services.topics import Topics
 
 SERVICES = {"intake": 9106, "gatekeeping": 9107, "reporting": 9108}

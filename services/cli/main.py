@@ -126,9 +126,9 @@ def _add_workdays(commands: argparse._SubParsersAction[argparse.ArgumentParser])
 
 def _run_replay(args: argparse.Namespace, settings: Settings) -> int:
     from services.bootstrap import build_rules
-    from services.holiday_sources import warn_if_rule_based
-    from services.replay import default_workers, replay
-    from services.table import render_event_counts, render_table
+    from services.cli.render import render_event_counts, render_table
+    from services.evaluator.replay import default_workers, replay
+    from services.reference.holiday_sources import warn_if_rule_based
 
     missing = [str(path) for path in args.paths if not path.is_file()]
     if missing:
@@ -157,8 +157,8 @@ def _run_replay(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _run_simulate(args: argparse.Namespace, settings: Settings) -> int:
+    from services.reference.sites_file import load_sites
     from services.simulator import SimulationConfig, write_log
-    from services.sites_file import load_sites
 
     registry = load_sites(settings.sites_file)
     start = args.start or dt.date(2025, 1, 1)
@@ -182,7 +182,7 @@ def _run_simulate(args: argparse.Namespace, settings: Settings) -> int:
 
 def _run_workdays(args: argparse.Namespace, settings: Settings) -> int:
     from services.bootstrap import build_rules
-    from services.holiday_sources import warn_if_rule_based
+    from services.reference.holiday_sources import warn_if_rule_based
 
     calendar = build_rules(settings).calendar
     if args.action == "add":
@@ -200,7 +200,7 @@ class _UsageError(Exception):
 
 
 def _run_up(args: argparse.Namespace, settings: Settings) -> int:
-    from services.supervisor import up
+    from services.stack.supervisor import up
 
     if not args.no_simulate:  # simulated time: the business clock follows the events
         settings = settings.model_copy(update={"clock": "event"})
@@ -210,7 +210,7 @@ def _run_up(args: argparse.Namespace, settings: Settings) -> int:
 def _run_publish(args: argparse.Namespace, settings: Settings) -> int:
     import asyncio
 
-    from services.kafka_io import publish_lines, read_lines
+    from services.stack.kafka_io import publish_lines, read_lines
     from services.topics import Topics
 
     if not args.path.is_file():
@@ -224,7 +224,7 @@ def _run_publish(args: argparse.Namespace, settings: Settings) -> int:
 def _run_export(args: argparse.Namespace, settings: Settings) -> int:
     import asyncio
 
-    from services.kafka_io import export_log
+    from services.stack.kafka_io import export_log
     from services.topics import Topics
 
     topic = Topics(settings.topic_prefix).case_events

@@ -1,7 +1,7 @@
 """The evaluator's replay as a pure fold: raw lines in, per-site figures and event counts out.
 
 Several folds can share a log, each taking the lines of its shard of the cases (`routing`);
-their counts and tallies add up to one fold's. The adapter (`services.replay`) reads the files.
+their counts and tallies add up to one fold's. `services.evaluator.replay` reads the files.
 """
 
 import datetime as dt

@@ -1,0 +1,1 @@
+"""Reference data the rules are built from: bank holidays, court closures and the site registry."""
