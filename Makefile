@@ -9,7 +9,11 @@ OUT := out
 RUN_CASES ?= 3000
 RUN_SEED ?= 2025
 
-.PHONY: install run replay-demo test lint unit bench schemas clean
+.PHONY: install system-packages run replay-demo test lint unit bench schemas clean
+
+# Programs the tests run as real components: socat (the TLS proxy in front of the embedded
+# broker) and Prometheus's promtool. Installed from Debian's packages when missing and allowed.
+SYSTEM_PROGRAMS := socat promtool
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +22,16 @@ $(INSTALLED): pyproject.toml
 	touch $(INSTALLED)
 
 install: $(INSTALLED)
+
+system-packages:
+	@missing=""; for program in $(SYSTEM_PROGRAMS); do command -v $$program >/dev/null || missing=1; done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq socat prometheus >/dev/null; \
+		else \
+			echo "make: socat and promtool are needed by the tests (Debian: apt-get install socat prometheus)" >&2; exit 1; \
+		fi; \
+	fi
 
 # `make run`: the live system on the embedded broker, with the simulator, until Ctrl-C.
 run: $(INSTALLED)
@@ -37,7 +51,7 @@ lint: $(INSTALLED)
 	$(BIN)/mypy schemas services
 	$(BIN)/python -m schemas.generate --check
 
-unit: $(INSTALLED)
+unit: $(INSTALLED) system-packages
 	$(BIN)/python -m pytest tests
 
 test: lint unit

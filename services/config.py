@@ -34,7 +34,13 @@ class Settings(BaseSettings):
     hold_limit_days: int = Field(default=30, ge=1, le=3650)
     # How often the business date is sent round the partitions to expire held messages.
     tick_seconds: float = Field(default=30.0, gt=0, le=3600)
+    # Under the event clock, a partition with no events for this long follows the others.
+    clock_idle_seconds: float = Field(default=60.0, gt=0, le=86400)
+    # One worker's metrics port; unset, each service uses its own port below.
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    intake_metrics_port: int = Field(default=9106, ge=1, le=65535)
+    gatekeeping_metrics_port: int = Field(default=9107, ge=1, le=65535)
+    reporting_metrics_port: int = Field(default=9108, ge=1, le=65535)
     # Loopback by default; containers set 0.0.0.0 so Prometheus can scrape them.
     metrics_host: str = "127.0.0.1"
     data_dir: Path = Path(".pathfinder-data")
@@ -43,6 +49,12 @@ class Settings(BaseSettings):
     @classmethod
     def _closures_from_text(cls, value: object) -> object:
         return parse_closure_days(value) if isinstance(value, str) else value
+
+    def service_metrics_port(self, service: str) -> int:
+        """The metrics port of a worker of `service`: `metrics_port` when set, else the service's."""
+        if self.metrics_port is not None:
+            return self.metrics_port
+        return int(getattr(self, f"{service}_metrics_port"))
 
     @property
     def bootstrap(self) -> str:
