@@ -51,7 +51,7 @@ class Settings(BaseSettings):
         return parse_closure_days(value) if isinstance(value, str) else value
 
     def service_metrics_port(self, service: str) -> int:
-        """The metrics port of a worker of `service`: `metrics_port` when set, else the service's."""
+        """A worker's metrics port: `metrics_port` when set, else its service's own."""
         if self.metrics_port is not None:
             return self.metrics_port
         return int(getattr(self, f"{service}_metrics_port"))
