@@ -32,8 +32,18 @@ class Topics:
         """Refused messages, byte for byte, with reason headers."""
         return f"{self.prefix}.dead-letter.v1"
 
+    @property
+    def intake_by_case(self) -> str:
+        """Internal to intake: inbound messages re-keyed by the case reference inside them."""
+        return f"{self.prefix}-intake-by-case"
+
+    @property
+    def gatekeeping_ticks(self) -> str:
+        """Internal: gatekeeping's clock reports; reporting reads them for the business date."""
+        return f"{self.prefix}-gatekeeping-ticks"
+
     def all(self) -> tuple[str, ...]:
-        """Every topic the services use."""
+        """Every topic of the contract (the internal ones are created by the workers)."""
         return (
             self.court_events,
             self.case_events,

@@ -18,14 +18,29 @@ CIR_OVERDUE = "CirOverdue"
 
 
 class CirAlert(msgspec.Struct, frozen=True, kw_only=True):
-    """A CIR about to miss, or past, its current due date on the business day `raised_on`."""
+    """A CIR about to miss, or past, its current due date on the business day `raised_on`.
 
+    `id` is the same for every raising of the same alert (case, kind, due date), so a consumer
+    drops a repeat however many times it is delivered or raised.
+    """
+
+    id: str
     kind: str
     subject: str
     site: str
     author: str
     due_on: dt.date
     raised_on: dt.date
+
+
+def awaits_deadline(case: CaseState) -> bool:
+    """A CIR is ordered and neither filed nor made moot by the case concluding."""
+    return case.ordered_on is not None and case.filed_on is None and case.concluded_on is None
+
+
+def alert_id(subject: str, kind: str, due_on: dt.date) -> str:
+    """The identity of an alert: one per case, kind and due date."""
+    return f"{subject}/{kind}/{due_on.isoformat()}"
 
 
 def due_status(case: CaseState, today: dt.date, calendar: Calendar) -> tuple[str, dt.date] | None:
@@ -53,6 +68,7 @@ def raise_alerts(
     kind, due_on = due_alert
     assert case.site is not None and case.author is not None
     alert = CirAlert(
+        id=alert_id(subject, kind, due_on),
         kind=kind,
         subject=subject,
         site=case.site,

@@ -1,7 +1,8 @@
 """What gatekeeping derives from a case as its events apply, and the versioned case facts.
 
 Derived events are small, past-tense and self-describing (they carry the case's site and the
-dates they are about), so a consumer needs no other topic to act on them.
+dates they are about), so a consumer needs no other topic to act on them. Each happens once per
+case, so its `id` (case and type) is the same on every delivery: consumers drop repeats by it.
 """
 
 import datetime as dt
@@ -15,6 +16,7 @@ from services.core.validation import Event
 
 
 class Derived(msgspec.Struct, frozen=True, kw_only=True, tag_field="type"):
+    id: str
     subject: str
     site: str
 
@@ -56,23 +58,32 @@ def derived_events(case: CaseState, event: Event) -> list[Derived]:
     if event.type == "GatekeepingDecisionMade":
         assert case.ordered_on and case.author_at_order and case.due_original
         ordered = CirOrdered(
-            subject=subject, site=site, author=case.author_at_order,
-            ordered_on=case.ordered_on, due_on=case.due_original,
+            id=derived_id(subject, "CirOrdered"), subject=subject, site=site,
+            author=case.author_at_order, ordered_on=case.ordered_on, due_on=case.due_original,
         )  # fmt: skip
         if not case.idva_referred:
             return [ordered]
-        return [ordered, IdvaReferralMade(subject=subject, site=site, referred_on=case.ordered_on)]
+        referral = IdvaReferralMade(
+            id=derived_id(subject, "IdvaReferralMade"), subject=subject, site=site,
+            referred_on=case.ordered_on,
+        )  # fmt: skip
+        return [ordered, referral]
     if event.type == "CirFiled":
         return [_filing_assessed(case, subject, site)]
     if event.type in ("FinalOrderMade", "ApplicationWithdrawn"):
         assert case.issued_on and case.concluded_on and case.outcome
         weeks = duration_weeks(case.issued_on, case.concluded_on)
         concluded = CaseConcluded(
-            subject=subject, site=site, outcome=case.outcome,
-            concluded_on=case.concluded_on, duration_weeks=weeks,
+            id=derived_id(subject, "CaseConcluded"), subject=subject, site=site,
+            outcome=case.outcome, concluded_on=case.concluded_on, duration_weeks=weeks,
         )  # fmt: skip
         return [concluded]
     return []
+
+
+def derived_id(subject: str, kind: str) -> str:
+    """The identity of a derived event that happens once per case."""
+    return f"{subject}/{kind}"
 
 
 def _filing_assessed(case: CaseState, subject: str, site: str) -> FilingAssessed:
@@ -80,6 +91,7 @@ def _filing_assessed(case: CaseState, subject: str, site: str) -> FilingAssessed
     due = current_due_date(case, case.filed_on)
     assert due is not None
     return FilingAssessed(
+        id=derived_id(subject, "FilingAssessed"),
         subject=subject,
         site=site,
         filed_on=case.filed_on,

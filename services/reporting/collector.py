@@ -2,10 +2,12 @@
 
 Nothing is counted on the hot path: each scrape projects the latest facts of every case this
 worker holds, so a redelivered or duplicated message can never change a figure. Shares come with
-their numerator and denominator, so several workers can be added up before dividing.
+their numerator and denominator, so several workers can be added up before dividing. Dead letters
+are counted the same way: one table entry per source position, counted when scraped.
 """
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
@@ -15,6 +17,8 @@ from services.core.alerts import CIR_DUE_SOON, due_status
 from services.core.case import CaseState
 from services.core.metrics import ALL_SITES, Tally, figures, tally_sites
 from services.core.rules import Calendar
+from services.core.validation import REJECTION_REASONS
+from services.streaming.failures import PROCESSING_ERROR
 
 COUNTED = ("applications", "children", "cir_ordered", "cir_filed", "idva_referrals", "concluded")
 GAUGED = ("open_cases", "open_over_52_weeks", "open_over_100_weeks", "cir_overdue")
@@ -37,6 +41,26 @@ WORKING_DAYS_BUCKETS = (10, 20, 30, 35, 40, 45, 50, 60, 80, 100)
 DURATION_WEEK_BUCKETS = (4, 8, 12, 16, 20, 26, 39, 52, 78, 104)
 
 
+class DeadLetterCollector(Collector):
+    """Dead letters by reason, each counted once however often it was sent."""
+
+    def __init__(self, reasons: Callable[[], Iterable[str]]) -> None:
+        self._reasons = reasons
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        counts = Counter(self._reasons())
+        family = CounterMetricFamily(
+            "pathfinder_dead_lettered",
+            "Messages refused or failed on, by reason: each source position counted once.",
+            labels=["reason"],
+        )
+        for reason in (*REJECTION_REASONS, PROCESSING_ERROR):
+            family.add_metric([reason], counts.pop(reason, 0))
+        for reason, count in sorted(counts.items()):  # a reason written by another version
+            family.add_metric([reason], count)
+        yield family
+
+
 class PilotCollector(Collector):
     """Yields the pilot's metric families per site (and `all`) as of the business clock."""
 
@@ -44,7 +68,7 @@ class PilotCollector(Collector):
         self,
         states: Callable[[], Iterable[CaseState]],
         sites: Iterable[str],
-        as_of: Callable[[list[CaseState]], dt.date | None],
+        as_of: Callable[[], dt.date | None],
         calendar: Calendar,
     ) -> None:
         self._states = states
@@ -53,10 +77,10 @@ class PilotCollector(Collector):
         self._calendar = calendar
 
     def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily | HistogramMetricFamily]:
-        states = list(self._states())
-        as_of = self._as_of(states)
+        as_of = self._as_of()
         if as_of is None:
             return
+        states = list(self._states())
         tallies = tally_sites(states, self._sites, as_of)
         yield from _figure_families(tallies)
         yield _due_soon(states, self._sites, as_of, self._calendar)

@@ -9,10 +9,15 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.registry import Collector
 
 from services.config import Settings
-from services.streaming import faust_fix
+from services.streaming import faust_fix, kafka_security
+
+# The largest message a worker sends: a publisher's message (at most the contract's 1 MiB) with
+# the headers the re-keying adds. Fetches allow it with room to spare.
+MAX_REQUEST_BYTES = 2 * 1024 * 1024
+MAX_FETCH_BYTES = 4 * 1024 * 1024
 
 
-def make_app(service: str, settings: Settings, default_metrics_port: int) -> faust.App:
+def make_app(service: str, settings: Settings) -> faust.App:
     """A faust app for one service; its id names the consumer group and the internal topics."""
     app_id = f"{settings.topic_prefix}-{service}"
     faust_fix.apply()
@@ -20,6 +25,7 @@ def make_app(service: str, settings: Settings, default_metrics_port: int) -> fau
     return faust.App(
         app_id,
         broker=[f"kafka://{server}" for server in settings.bootstrap.split(",")],
+        broker_credentials=kafka_security.broker_credentials(settings),
         store="memory://",  # tables are rebuilt from their changelog topics on start
         topic_partitions=settings.partitions,
         topic_replication_factor=1,
@@ -29,8 +35,10 @@ def make_app(service: str, settings: Settings, default_metrics_port: int) -> fau
         broker_commit_interval=1.0,
         consumer_auto_offset_reset="earliest",
         table_standby_replicas=0,
+        producer_max_request_size=MAX_REQUEST_BYTES,
+        consumer_max_fetch_size=MAX_FETCH_BYTES,
         web_enabled=True,
-        web_port=settings.metrics_port or default_metrics_port,
+        web_port=settings.service_metrics_port(service),
         web_host=settings.metrics_host,
         web_bind=settings.metrics_host,
         datadir=str(settings.data_dir / app_id),

@@ -1,24 +1,119 @@
-"""The business clock of a worker: today's date, or the latest business date seen (replays)."""
+"""A worker's business clock: today's date in Europe/London, or the fair event clock.
+
+Under the event clock every worker keeps a watermark for each partition it owns (the latest
+business date of the events it took there, and when it last took one) and sends them round with
+its ticks, so every worker knows every partition's watermark, whichever worker owns it. Today is
+decided from all of them by `services.core.clock.fair_today`. A watermark not refreshed for a while
+(its owner stopped, or lost the partition) counts as idle.
+"""
 
 import datetime as dt
+import time
+from collections.abc import Callable, Iterable
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+import msgspec
+
+from services.core.clock import Watermark, fair_today
+
+COURTS_TIME_ZONE = ZoneInfo("Europe/London")
+REPORT_FORM = 1
+
+
+class PartitionMark(msgspec.Struct, frozen=True):
+    on: dt.date
+    idle: bool
+
+
+class ClockReport(msgspec.Struct, frozen=True, kw_only=True):
+    """What one worker tells the others on a tick: its today and its partitions' watermarks."""
+
+    form: int = REPORT_FORM
+    worker: str
+    today: dt.date | None
+    marks: dict[int, PartitionMark] = {}
+
+
+encode_report = msgspec.json.Encoder().encode
+decode_report = msgspec.json.Decoder(ClockReport).decode
+
+
+def london_today() -> dt.date:
+    """The calendar date in the courts' time zone, whatever the host's."""
+    return dt.datetime.now(COURTS_TIME_ZONE).date()
 
 
 class BusinessClock:
-    """`today` is the wall-clock date in production, the latest business date seen otherwise."""
+    """Today for time-driven work: the wall-clock date, or the fair event clock."""
 
-    def __init__(self, mode: str) -> None:
+    def __init__(
+        self,
+        mode: Literal["wall", "event"],
+        worker: str,
+        idle_seconds: float,
+        stale_seconds: float,
+        now: Callable[[], float] = time.monotonic,
+        wall_today: Callable[[], dt.date] = london_today,
+    ) -> None:
         if mode not in ("wall", "event"):
             raise ValueError(f"clock must be 'wall' or 'event', not {mode!r}")
-        self._mode = mode
-        self._latest: dt.date | None = None
+        self.mode = mode
+        self.worker = worker
+        self._idle_seconds = idle_seconds
+        self._stale_seconds = stale_seconds
+        self._now = now
+        self._wall_today = wall_today
+        self._own: dict[int, tuple[dt.date, float]] = {}  # partition -> (watermark, last event)
+        self._heard: dict[int, tuple[PartitionMark, float]] = {}  # from others, when heard
+        self._today: dt.date | None = None
 
-    def saw(self, business_date: dt.date) -> None:
-        """Note an event's business date (moves the event clock forward, never back)."""
-        if self._latest is None or business_date > self._latest:
-            self._latest = business_date
+    def saw(self, partition: int, business_date: dt.date) -> None:
+        """Note an event's business date on a partition this worker owns."""
+        if self.mode == "wall":
+            return
+        mark = self._own.get(partition)
+        latest = business_date if mark is None or business_date > mark[0] else mark[0]
+        self._own[partition] = (latest, self._now())
+
+    def forget(self, partitions: Iterable[int]) -> None:
+        """Partitions this worker no longer owns: their new owner reports them from now on."""
+        for partition in partitions:
+            self._own.pop(partition, None)
+
+    def heard(self, report: ClockReport) -> None:
+        """Take in another worker's report (a worker's own report changes nothing)."""
+        if report.worker == self.worker:
+            return
+        received = self._now()
+        for partition, mark in report.marks.items():
+            if partition not in self._own:
+                self._heard[partition] = (mark, received)
 
     def today(self) -> dt.date | None:
-        """The business date now; None on an event clock that has seen nothing yet."""
-        if self._mode == "wall":
-            return dt.date.today()
-        return self._latest
+        """The business date now; None on an event clock that has heard of no event yet."""
+        if self.mode == "wall":
+            return self._wall_today()
+        self._today = fair_today(self._watermarks(), self._today)
+        return self._today
+
+    def report(self) -> ClockReport:
+        """This worker's today and the watermarks of the partitions it owns."""
+        now = self._now()
+        marks = {
+            partition: PartitionMark(on, now - active > self._idle_seconds)
+            for partition, (on, active) in self._own.items()
+        }
+        return ClockReport(worker=self.worker, today=self.today(), marks=marks)
+
+    def _watermarks(self) -> list[Watermark]:
+        now = self._now()
+        own = [
+            Watermark(on, now - active > self._idle_seconds) for on, active in self._own.values()
+        ]
+        heard = [
+            Watermark(mark.on, mark.idle or now - received > self._stale_seconds)
+            for partition, (mark, received) in self._heard.items()
+            if partition not in self._own
+        ]
+        return own + heard

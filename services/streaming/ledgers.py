@@ -1,7 +1,9 @@
 """Case ledgers as table values: the case state, the accepted ids and the held messages as JSON.
 
 A held message is stored as its original bytes and where it came from, and validated again when
-the ledger is read: the stored form stays independent of the in-memory event types.
+the ledger is read: the stored form stays independent of the in-memory event types. Every stored
+ledger carries its form number and the partition it belongs to; a ledger written by a newer form
+is refused rather than misread.
 """
 
 import datetime as dt
@@ -12,6 +14,9 @@ import msgspec
 from services.core.case import CaseState
 from services.core.ledger import CaseLedger, Held
 from services.core.validation import Rejection, Validator
+from services.streaming.forms import StoredFormError, check_form
+
+LEDGER_FORM = 1
 
 
 class Origin(msgspec.Struct, frozen=True, kw_only=True):
@@ -25,14 +30,25 @@ class Origin(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class _StoredLedger(msgspec.Struct, kw_only=True):
+    form: int = LEDGER_FORM
     partition: int  # of the keyed topic the ledger's messages come in on
     state: CaseState
     ids: list[str]
     held: list[Origin]
 
 
+class LedgerSummary(msgspec.Struct, kw_only=True):
+    """What an index needs of a stored ledger, read without validating its held messages."""
+
+    form: int = LEDGER_FORM
+    partition: int
+    state: CaseState
+    held: list[msgspec.Raw]
+
+
 _encode = msgspec.json.Encoder().encode
 _decode = msgspec.json.Decoder(_StoredLedger).decode
+_summarise = msgspec.json.Decoder(LedgerSummary).decode
 
 
 def encode_ledger(ledger: CaseLedger, partition: int) -> bytes:
@@ -47,22 +63,40 @@ def encode_ledger(ledger: CaseLedger, partition: int) -> bytes:
 def decode_ledger(stored: bytes, validate: Validator) -> CaseLedger:
     """A ledger read back from its JSON bytes."""
     record = _decode(stored)
+    check_form(record.form, LEDGER_FORM, "a ledger")
     ledger = CaseLedger()
     ledger.state = record.state
     ledger.ids = set(record.ids)
     for origin in record.held:
         event = validate(origin.raw)
         if isinstance(event, Rejection):  # it was valid when held: the stored form is damaged
-            raise ValueError(f"a held message no longer validates: {event.detail}")
+            raise ValueError(f"a held message no longer validates ({event.reason})")
         ledger.held.append(Held(event, origin))
     return ledger
 
 
-def indexed(
+def summarise(stored: bytes) -> LedgerSummary:
+    """The partition, state and held count of a stored ledger, cheaply."""
+    summary = _summarise(stored)
+    check_form(summary.form, LEDGER_FORM, "a ledger")
+    return summary
+
+
+def partition_entries(
     stored: Iterable[tuple[bytes, bytes]],
-    validate: Validator,
-    wanted: Callable[[CaseLedger], bool],
-) -> Iterator[tuple[int, bytes, bool]]:
-    """(partition, key, wanted) for each stored ledger of a table: what a partition index needs."""
+    partition: int,
+    wanted: Callable[[LedgerSummary], bool],
+) -> Iterator[tuple[bytes, bool]]:
+    """(key, wanted) for each stored ledger of one partition: what a partition index is built from.
+
+    A ledger that cannot be read is yielded as wanted, so the work on it fails, and is reported,
+    where one failing key skips only itself.
+    """
     for key, value in stored:
-        yield _decode(value).partition, key, wanted(decode_ledger(value, validate))
+        try:
+            summary = summarise(value)
+        except (msgspec.DecodeError, msgspec.ValidationError, StoredFormError):
+            yield key, True
+            continue
+        if summary.partition == partition:
+            yield key, wanted(summary)

@@ -1,14 +1,20 @@
-"""Agent tests: each worker's agents driven through faust's test_context, with no broker.
+"""Agent tests: each worker, built by the composition root, driven through faust's test_context.
 
 Outbound sends are recorded instead of produced, and any attempt to open a connection fails
-the test, so these prove the agents' wiring without a network.
+the test, so these prove the agents' wiring without a network. Each test builds its own worker.
 """
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
+
+from services.config import Settings
+from services.streaming.clock import ClockReport
+from services.streaming.ticks import TICK_HEADER
 
 
 class SentMessages:
@@ -34,7 +40,7 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def record(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+def record(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Any], SentMessages]]:
     """record(topic) -> SentMessages capturing that topic's sends."""
 
     def capture(topic: Any) -> SentMessages:
@@ -46,17 +52,32 @@ def record(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
 
 
 @pytest.fixture
-def fresh() -> Iterator[Any]:
-    """fresh(app, *tables): a finalized app with running flow control and empty tables."""
-    cleared: list[Any] = []
+def settings(tmp_path: Path) -> Settings:
+    """Settings for one worker under test: local state in a temporary directory, event clock."""
+    return Settings(data_dir=tmp_path, clock="event", hold_limit_days=30, sites_file=None)
 
-    def prepare(app: Any, *tables: Any) -> None:
-        app.finalize()
-        app.flow_control.resume()
-        for table in tables:
-            table.data.clear()
-            cleared.append(table)
 
-    yield prepare
-    for table in cleared:
-        table.data.clear()
+@pytest.fixture
+def build() -> Callable[[Callable[[Settings], Any], Settings], Any]:
+    """build(builder, settings): a worker from the composition root, ready for test_context."""
+
+    def prepare(builder: Callable[[Settings], Any], settings: Settings) -> Any:
+        worker = builder(settings)
+        worker.app.finalize()
+        worker.app.flow_control.resume()
+        return worker
+
+    return prepare
+
+
+def tick(worker: Any, partition_watermarks: dict[int, str] | None = None) -> tuple[bytes, Any]:
+    """A tick from `worker` itself, as its timer sends it: (value, headers)."""
+    report = worker.clock.report()
+    if partition_watermarks:
+        marks = {p: {"on": on, "idle": False} for p, on in partition_watermarks.items()}
+        report = msgspec.convert({**msgspec.to_builtins(report), "marks": marks}, ClockReport)
+    return msgspec.json.encode(report), {TICK_HEADER: b"1"}
+
+
+def headers_of(message: dict[str, Any]) -> dict[str, bytes]:
+    return dict(message.get("headers") or {})

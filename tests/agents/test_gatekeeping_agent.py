@@ -1,21 +1,28 @@
-"""The gatekeeping agent: facts with a growing version, derived events, redelivery ignored."""
+"""The gatekeeping worker: facts with a growing version, derived events, alerts raised once."""
+
+import datetime as dt
 
 import msgspec
 import pytest
 
+from services.bootstrap import build_gatekeeping
 from services.core.derived import CaseFacts
-from services.gatekeeping import app as gatekeeping
+from services.gatekeeping import worker as gatekeeping_module
+from tests.agents.conftest import headers_of, tick
 from tests.builders import event, line
 
 CASE = b"PF-DOR-000001"
 
 
-@pytest.fixture(autouse=True)
-def empty_tables(fresh):
-    fresh(gatekeeping.app, gatekeeping.cases)
+@pytest.fixture
+def wall_settings(settings):
+    return settings.model_copy(update={"clock": "wall"})
 
 
-async def test_each_applied_event_publishes_newer_facts_and_what_it_derives(record):
+async def test_each_applied_event_publishes_newer_facts_and_what_it_derives(
+    build, wall_settings, record
+):
+    gatekeeping = build(build_gatekeeping, wall_settings)
     facts, derived = record(gatekeeping.case_facts), record(gatekeeping.derived)
     issued = line(event("ApplicationIssued", issued_on="2024-06-03", harm_alleged=True))
     checks = line(event("SafeguardingChecksCompleted", completed_on="2024-06-03"))
@@ -25,8 +32,64 @@ async def test_each_applied_event_publishes_newer_facts_and_what_it_derives(reco
             await agent.put(raw, key=CASE)
     versions = [msgspec.json.decode(v, type=CaseFacts).state.version for v in facts.values]
     assert versions == [1, 2, 3, 3]
-    kinds = [msgspec.json.decode(v)["type"] for v in derived.values]
+    messages = [msgspec.json.decode(v) for v in derived.values]
     # the wall clock is long past the 2024 due date: one overdue alert, not one per delivery
-    assert kinds == ["CirOrdered", "IdvaReferralMade", "CirOverdue"]
-    assert msgspec.json.decode(derived.values[0])["due_on"] == "2024-07-31"
-    assert msgspec.json.decode(derived.values[2])["due_on"] == "2024-07-31"
+    assert [m["type"] for m in messages] == ["CirOrdered", "IdvaReferralMade", "CirOverdue"]
+    assert messages[0]["due_on"] == messages[2]["due_on"] == "2024-07-31"
+    assert messages[0]["id"] == "PF-DOR-000001/CirOrdered"
+    assert messages[2]["id"] == "PF-DOR-000001/CirOverdue/2024-07-31"
+
+
+async def test_a_quiet_case_gets_its_alert_from_whichever_worker_owns_it(
+    build, settings, record, rules
+):
+    # given a case with a CIR ordered on partition 2 of one worker, which then loses the partition
+    first = build(build_gatekeeping, settings)
+    record(first.case_facts), record(first.derived)
+    opened = [
+        line(event("ApplicationIssued", issued_on="2025-01-06")),
+        line(event("GatekeepingDecisionMade", decided_on="2025-01-07", cir_author="cafcass",
+                   idva_referral=False)),
+    ]  # fmt: skip
+    async with first.gatekeep.test_context() as agent:
+        for raw in opened:
+            await agent.put(raw, key=CASE, partition=2)
+    stored = dict(first.cases.items())
+    # when another worker takes the partition over and the clock passes the due date
+    second = build(build_gatekeeping, settings)
+    record(second.case_facts)
+    derived = record(second.derived)
+    async with second.gatekeep.test_context() as agent:
+        second.cases.data.update(stored)
+        later = line(event("ApplicationIssued", subject="PF-DOR-000002", issued_on="2025-04-01"))
+        await agent.put(later, key=b"PF-DOR-000002", partition=2)
+        for _ in range(2):  # a second tick raises nothing again
+            value, headers = tick(second)
+            await agent.put(value, key=b"", headers=headers, partition=2)
+    # then the quiet case's overdue alert is raised once, with the id any worker would give it
+    alerts = [msgspec.json.decode(v) for v in derived.values]
+    due = rules.calendar.add_working_days(dt.date(2025, 1, 7), 40)
+    assert [(a["type"], a["id"]) for a in alerts] == [
+        ("CirOverdue", f"PF-DOR-000001/CirOverdue/{due.isoformat()}")
+    ]
+
+
+async def test_an_event_gatekeeping_fails_on_is_dead_lettered_not_dropped(
+    build, settings, record, monkeypatch
+):
+    gatekeeping = build(build_gatekeeping, settings)
+    dead, facts = record(gatekeeping.dead_letter_topic), record(gatekeeping.case_facts)
+    record(gatekeeping.derived)
+
+    def broken(case, applied):
+        raise ZeroDivisionError
+
+    monkeypatch.setattr(gatekeeping_module, "derived_events", broken)
+    issued = line(event("ApplicationIssued"))
+    async with gatekeeping.gatekeep.test_context() as agent:
+        await agent.put(issued, key=CASE)
+    [message] = dead.messages
+    headers = headers_of(message)
+    assert (headers["reason"], headers["worker"]) == (b"processing_error", b"gatekeeping")
+    assert headers["detail"] == b"gatekeeping raised ZeroDivisionError"
+    assert message["value"] == issued and facts.values == []

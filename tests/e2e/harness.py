@@ -70,6 +70,7 @@ class Pipeline:
             "PATHFINDER_DATA_DIR": str(self.workdir / "data"),
             "PATHFINDER_CLOCK": "event",
             "PATHFINDER_TICK_SECONDS": "1",
+            "PATHFINDER_CLOCK_IDLE_SECONDS": "2",
             **self.settings,
         }
 

@@ -88,15 +88,17 @@ def assert_live_equals_replay(tmp_path: Path, rules, bootstrap: str | None = Non
         dead = pipeline.read_topic(pipeline.topics.dead_letter)
         live = Counter((value, headers["reason"].decode()) for value, headers in dead)
         assert live == Counter((row["raw"].encode(), row["reason"]) for row in refused)
+        # and the dead letters served, each counted once by source position, equal the refusals
+        served = {
+            dict(labels)["reason"]: value
+            for (name, labels), value in pipeline.metrics().items()
+            if name == "pathfinder_dead_lettered_total"
+        }
+        assert {reason: served.get(reason, 0) for reason in expected.rejected} == expected.rejected
         # and intake accounted for every message exactly once
         outcome = _intake_outcomes(pipeline)
-        intake = pipeline.metrics("intake")
-        dead_letter_counts = [
-            v for (n, _), v in intake.items() if n == "pathfinder_dead_lettered_total"
-        ]
-        dead_lettered = sum(dead_letter_counts)
         assert outcome["received"] == len(lines)
-        assert outcome["accepted"] + outcome["duplicate"] + dead_lettered == len(lines)
+        assert outcome["accepted"] + outcome["duplicate"] + outcome["refused"] == len(lines)
         assert outcome["accepted"] == expected.accepted
         # and the canonical log, exported for evaluators, replays to the same figures
         exported = tmp_path / "case-events.jsonl"

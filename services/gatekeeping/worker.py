@@ -1,0 +1,113 @@
+"""The gatekeeping worker: the case aggregate, applying the Pathfinder rules to the canonical log.
+
+Built by `services.bootstrap.build_gatekeeping`; run through `services/gatekeeping/app.py`.
+"""
+
+import datetime as dt
+from functools import partial
+from typing import Any
+
+import msgspec
+from prometheus_client import Counter
+
+from services.config import Settings
+from services.core.alerts import awaits_deadline, raise_alerts
+from services.core.derived import CaseFacts, derived_events
+from services.core.ledger import ACCEPTED, CaseLedger, receive
+from services.core.rules import Rules
+from services.core.validation import Rejection
+from services.streaming.ledgers import decode_ledger, encode_ledger, partition_entries
+from services.streaming.ticks import PartitionIndex, tick_report
+from services.streaming.worker import Worker
+
+encode = msgspec.json.Encoder().encode
+
+
+class NotOnTheCanonicalLog(ValueError):
+    """An event on the canonical log that the rules refuse: intake and gatekeeping disagree."""
+
+
+class GatekeepingWorker(Worker):
+    """Applies each accepted event once; publishes what it derives and the case's new facts."""
+
+    def __init__(self, settings: Settings, rules: Rules, name: str) -> None:
+        super().__init__("gatekeeping", settings, rules, name)
+        topics = self.topics
+        self.ticks = self.topic(topics.gatekeeping_ticks, internal=True)
+        self.case_events = self.topic(topics.case_events, topics.gatekeeping_ticks)
+        self.case_facts = self.topic(topics.case_facts)
+        self.derived = self.topic(topics.derived_events)
+        self.cases = self.app.Table(
+            "gatekeeping-cases", default=None, key_type=bytes, value_type=bytes
+        )
+        self.open_cirs = PartitionIndex()  # cases whose CIR awaits filing: what ticks look at
+        self.on_revoked(self.open_cirs.drop)
+        self.alerts_raised = Counter(
+            "pathfinder_alerts_raised", "CIR deadline alerts raised.", ["kind", "site"],
+            registry=self.registry,
+        )  # fmt: skip
+        self.gatekeep = self.app.agent(self.case_events, name="gatekeeping.gatekeep")(
+            self._gatekeep
+        )
+        self.send_ticks_into(self.ticks)
+
+    async def _gatekeep(self, stream: Any) -> None:
+        """Apply each accepted event once; on this worker's ticks, raise deadline alerts."""
+        async for event in stream.events():
+            await self.guarded(event, partial(self._handle, event))
+
+    async def _handle(self, event: Any) -> None:
+        partition = event.message.partition
+        report = tick_report(event.headers, event.value)
+        if report is None:
+            await self._apply(event.value, partition)
+            return
+        today = self.tick_date(report)
+        if today is not None:
+            await self.for_each_waiting(
+                partition, self.open_cirs, self._open_entries,
+                lambda key: self._alert_quiet_case(key, partition, today),
+            )  # fmt: skip
+
+    async def _apply(self, raw: bytes, partition: int) -> None:
+        event = self.validate(raw)
+        if isinstance(event, Rejection):
+            raise NotOnTheCanonicalLog(event.reason)
+        self.clock.saw(partition, event.on)
+        key = event.subject.encode()
+        stored = self.cases.get(key)
+        ledger = decode_ledger(stored, self.validate) if stored is not None else CaseLedger()
+        for outcome in receive(ledger, event, None, self.rules):
+            self.processed.labels("gatekeeping", outcome.kind).inc()
+            if outcome.kind == ACCEPTED:
+                for derived_event in derived_events(ledger.state, outcome.event):
+                    await self.derived.send(key=key, value=encode(derived_event))
+        # Facts are sent even for a redelivered event: after a crash its facts may not have gone
+        # out, and reporting keeps only a newer version, so sending them twice changes nothing.
+        facts = CaseFacts(subject=event.subject, version=ledger.state.version, state=ledger.state)
+        await self.case_facts.send(key=key, value=encode(facts))
+        today = self.clock.today()
+        if today is not None:
+            await self._alert(ledger, event.subject, today)
+        self.cases[key] = encode_ledger(ledger, partition)
+        self.open_cirs.mark(partition, key, awaits_deadline(ledger.state))
+
+    async def _alert_quiet_case(self, key: bytes, partition: int, today: dt.date) -> None:
+        ledger = decode_ledger(self.cases[key], self.validate)
+        if await self._alert(ledger, key.decode(), today):
+            self.cases[key] = encode_ledger(ledger, partition)
+        self.open_cirs.mark(partition, key, awaits_deadline(ledger.state))
+
+    async def _alert(self, ledger: CaseLedger, subject: str, today: dt.date) -> bool:
+        raised = raise_alerts(ledger.state, subject, today, self.rules.calendar)
+        for alert in raised:
+            self.alerts_raised.labels(alert.kind, alert.site).inc()
+            message = {"type": alert.kind, **msgspec.to_builtins(alert)}
+            del message["kind"]
+            await self.derived.send(key=subject.encode(), value=encode(message))
+        return bool(raised)
+
+    def _open_entries(self, partition: int) -> Any:
+        return partition_entries(
+            self.cases.items(), partition, lambda summary: awaits_deadline(summary.state)
+        )

@@ -1,0 +1,170 @@
+"""The intake worker: validates, de-duplicates and holds inbound events, passes on what applies.
+
+Built by `services.bootstrap.build_intake`; run through `services/intake/app.py`.
+"""
+
+import datetime as dt
+from contextlib import suppress
+from functools import partial
+from typing import Any
+
+from prometheus_client import Gauge
+
+from services.config import Settings
+from services.core.clock import hold_expired
+from services.core.ledger import (
+    ACCEPTED,
+    DUPLICATE,
+    HELD,
+    CaseLedger,
+    Outcome,
+    expire_held,
+    receive,
+)
+from services.core.routing import case_key
+from services.core.rules import Rules
+from services.core.validation import Rejection
+from services.streaming.app import MAX_REQUEST_BYTES
+from services.streaming.dead_letters import Position
+from services.streaming.ledgers import (
+    Origin,
+    decode_ledger,
+    encode_ledger,
+    partition_entries,
+    summarise,
+)
+from services.streaming.ticks import PartitionIndex, tick_report
+from services.streaming.worker import Worker
+
+ORIGIN_HEADER = "origin"
+# A message longer than this cannot be valid (the validator refuses it) and is refused without
+# being re-keyed, which would take it past Kafka's message limit.
+FORWARD_LIMIT = MAX_REQUEST_BYTES // 2
+
+
+class IntakeWorker(Worker):
+    """Re-keys inbound messages by case, then admits them through each case's ledger."""
+
+    def __init__(self, settings: Settings, rules: Rules, name: str) -> None:
+        super().__init__("intake", settings, rules, name)
+        topics = self.topics
+        self.court_events = self.topic(topics.court_events)
+        self.by_case = self.topic(
+            topics.intake_by_case,
+            internal=True,
+            config={"max.message.bytes": str(MAX_REQUEST_BYTES)},
+        )
+        self.case_events = self.topic(topics.case_events)
+        self.ledgers = self.app.Table(
+            "intake-ledgers", default=None, key_type=bytes, value_type=bytes
+        )
+        self.waiting = PartitionIndex()  # cases with held messages: what a tick looks at
+        self.on_revoked(self.waiting.drop)
+        Gauge(
+            "pathfinder_held_events",
+            "Messages waiting for a prerequisite, on the partitions this worker owns.",
+            ["service"],
+            registry=self.registry,
+        ).labels("intake").set_function(self._held_count)
+        self.route = self.app.agent(self.court_events, name="intake.route")(self._route)
+        self.admit = self.app.agent(self.by_case, name="intake.admit")(self._admit)
+        self.send_ticks_into(self.by_case)
+
+    async def _route(self, stream: Any) -> None:
+        """Re-key every message by its case reference, keeping where it came from."""
+        async for event in stream.events():
+            await self.guarded(event, partial(self._forward, event))
+
+    async def _forward(self, event: Any) -> None:
+        source = Position(event.message.topic, event.message.partition, event.message.offset)
+        raw, key = event.value, case_key(event.value)
+        self.processed.labels("intake", "received").inc()
+        if len(raw) > FORWARD_LIMIT:
+            rejection = self.validate(raw)
+            assert isinstance(rejection, Rejection), "the validator refuses oversized messages"
+            await self._refuse(key, raw, source, rejection)
+            return
+        await self.by_case.send(key=key, value=raw, headers={ORIGIN_HEADER: source.encode()})
+
+    async def _admit(self, stream: Any) -> None:
+        """Validate, de-duplicate, hold or apply; send on what applies and dead-letter the rest."""
+        async for event in stream.events():
+            await self.guarded(event, partial(self._handle, event))
+
+    async def _handle(self, event: Any) -> None:
+        report = tick_report(event.headers, event.value)
+        if report is None:
+            await self._take(event)
+            return
+        today = self.tick_date(report)
+        if today is not None:
+            await self._expire(event.message.partition, today)
+
+    async def _take(self, event: Any) -> None:
+        raw, partition = event.value, event.message.partition
+        source = Position.decode(event.headers[ORIGIN_HEADER])
+        checked = self.validate(raw)
+        if isinstance(checked, Rejection):
+            await self._refuse(case_key(raw), raw, source, checked)
+            return
+        self.clock.saw(partition, checked.on)
+        received_on = self.clock.today() or checked.on
+        origin = Origin(raw=raw, received_on=received_on, **source._asdict())
+        subject = checked.subject.encode()
+        ledger = self._ledger(subject)
+        for outcome in receive(ledger, checked, origin, self.rules):
+            await self._settle(outcome)
+        self.ledgers[subject] = encode_ledger(ledger, partition)
+        self.waiting.mark(partition, subject, bool(ledger.held))
+
+    def _ledger(self, subject: bytes) -> CaseLedger:
+        stored = self.ledgers.get(subject)
+        return decode_ledger(stored, self.validate) if stored is not None else CaseLedger()
+
+    async def _settle(self, outcome: Outcome) -> None:
+        origin: Origin = outcome.token
+        if outcome.kind == ACCEPTED:
+            self.processed.labels("intake", "accepted").inc()
+            await self.case_events.send(key=outcome.event.subject.encode(), value=origin.raw)
+        elif outcome.kind == DUPLICATE:
+            self.processed.labels("intake", "duplicate").inc()
+        elif outcome.kind != HELD:
+            assert outcome.rejection is not None
+            source = Position(origin.topic, origin.partition, origin.offset)
+            await self._refuse(
+                outcome.event.subject.encode(), origin.raw, source, outcome.rejection
+            )
+
+    async def _refuse(self, key: bytes, raw: bytes, source: Position, rejection: Rejection) -> None:
+        self.processed.labels("intake", "refused").inc()
+        await self.dead_letters.send(key, raw, rejection, source)
+
+    async def _expire(self, partition: int, today: dt.date) -> None:
+        """Dead-letter this partition's held messages that waited past the hold limit."""
+
+        async def expire(subject: bytes) -> None:
+            ledger = decode_ledger(self.ledgers[subject], self.validate)
+            limit = self.settings.hold_limit_days
+            expired = expire_held(
+                ledger, lambda held: hold_expired(held.token.received_on, today, limit)
+            )
+            for outcome in expired:
+                await self._settle(outcome)
+            if expired:
+                self.ledgers[subject] = encode_ledger(ledger, partition)
+            self.waiting.mark(partition, subject, bool(ledger.held))
+
+        await self.for_each_waiting(partition, self.waiting, self._waiting_entries, expire)
+
+    def _waiting_entries(self, partition: int) -> Any:
+        return partition_entries(
+            self.ledgers.items(), partition, lambda summary: bool(summary.held)
+        )
+
+    def _held_count(self) -> int:
+        held = 0
+        for subject in self.waiting.indexed_keys(self.owned(self.topics.intake_by_case)):
+            stored = self.ledgers.get(subject)
+            with suppress(ValueError):  # a damaged ledger is reported where it is worked on
+                held += len(summarise(stored).held) if stored is not None else 0
+        return held

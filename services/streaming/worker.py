@@ -1,0 +1,152 @@
+"""The skeleton every worker is built on: one error policy, partition ownership, the clock, ticks.
+
+- **Errors.** A message a worker fails on is dead-lettered with reason `processing_error`, the
+  worker, the exception's type and the message's source position, counted, and logged without
+  its content; the partition moves on. If even the dead letter cannot be sent, the worker stops,
+  so the message is delivered again after the restart rather than lost.
+- **Partitions.** What a worker keeps per partition (indexes, clock watermarks) is dropped when the
+  partition is revoked and rebuilt when it is next needed, so a partition that moves between
+  workers (one joining, one failing) is served in full by its new owner.
+- **Time.** Every worker sends its clock report into every partition of its tick topic and does its
+  time-driven work when its own tick reaches a partition.
+"""
+
+import logging
+import os
+import secrets
+import socket
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from faust.types import EventT, TopicT
+from prometheus_client import CollectorRegistry, Counter
+
+from services.config import Settings
+from services.core.rules import Rules
+from services.core.validation import Validator
+from services.streaming.app import add_health_pages, make_app
+from services.streaming.clock import BusinessClock, ClockReport
+from services.streaming.dead_letters import DeadLetters, Position
+from services.streaming.failures import processing_error, where_raised
+from services.streaming.ticks import PartitionIndex, send_ticks
+from services.topics import Topics
+
+logger = logging.getLogger(__name__)
+
+
+def worker_id(service: str) -> str:
+    """A name for this worker process, different on every start."""
+    return f"{service}@{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+class Worker:
+    """A faust app with the collaborators and policies every worker shares."""
+
+    def __init__(self, service: str, settings: Settings, rules: Rules, name: str) -> None:
+        self.service = service
+        self.settings = settings
+        self.rules = rules
+        self.topics = Topics(settings.topic_prefix)
+        self.validate = Validator(rules.sites)
+        self.app = make_app(service, settings)
+        self.registry = CollectorRegistry()
+        stale = max(3 * settings.tick_seconds, settings.clock_idle_seconds)
+        self.clock = BusinessClock(settings.clock, name, settings.clock_idle_seconds, stale)
+        self.dead_letter_topic = self.topic(self.topics.dead_letter)
+        self.dead_letters = DeadLetters(self.dead_letter_topic, service, self.registry)
+        self.errors = Counter(
+            "pathfinder_processing_errors",
+            "Messages and table entries a worker failed on (faults of the code, not the input).",
+            ["service", "stage"],
+            registry=self.registry,
+        )
+        self.processed = Counter(
+            "pathfinder_events_processed",
+            "Messages taken by a service, by what became of them.",
+            ["service", "outcome"],
+            registry=self.registry,
+        )
+        self._revoked: list[Callable[[set[int]], None]] = [self.clock.forget]
+        self.app.on_partitions_revoked.connect(self._on_partitions_revoked)
+        add_health_pages(self.app, self.registry, self.ready, service)
+
+    def topic(self, *names: str, **options: Any) -> TopicT:
+        """A topic (or several, read as one channel) of raw bytes keyed by case reference."""
+        return self.app.topic(
+            *names, key_type=bytes, value_type=bytes, key_serializer="raw",
+            value_serializer="raw", **options,
+        )  # fmt: skip
+
+    def ready(self) -> bool:
+        """The worker consumes: it has partitions assigned."""
+        return bool(self.app.consumer.assignment())
+
+    def owned(self, topic: str) -> set[int]:
+        """The partitions of `topic` assigned to this worker now."""
+        return {tp.partition for tp in self.app.consumer.assignment() if tp.topic == topic}
+
+    def on_revoked(self, forget: Callable[[set[int]], None]) -> None:
+        """Call `forget(partitions)` whenever partitions are taken from this worker."""
+        self._revoked.append(forget)
+
+    async def _on_partitions_revoked(
+        self, sender: Any, /, *revoked: set[Any], signal: Any = None, **_: Any
+    ) -> None:
+        partitions = {tp.partition for tps in revoked for tp in tps}
+        for forget in self._revoked:
+            forget(partitions)
+
+    async def guarded(self, event: EventT[Any], handle: Callable[[], Awaitable[None]]) -> None:
+        """Handle one message; if handling raises, dead-letter the message and move on."""
+        try:
+            await handle()
+        except Exception as error:
+            await self._dead_letter_failure(event, error)
+
+    async def _dead_letter_failure(self, event: EventT[Any], error: Exception) -> None:
+        message = event.message
+        source = Position(message.topic, message.partition, message.offset)
+        logger.error(
+            "%s failed on %s/%s/%s with %s at %s; dead-lettered as processing_error",
+            self.service, *source, type(error).__name__, where_raised(error),
+        )  # fmt: skip
+        self.errors.labels(self.service, "message").inc()
+        raw = event.value if isinstance(event.value, bytes) else b""
+        key = event.key if isinstance(event.key, bytes) else b""
+        try:
+            await self.dead_letters.send(key, raw, processing_error(self.service, error), source)
+        except Exception as failure:
+            logger.critical("%s cannot dead-letter (%s): stopping", self.service, type(failure))
+            await self.app.crash(failure)
+
+    async def for_each_waiting(
+        self,
+        partition: int,
+        index: PartitionIndex,
+        entries: Callable[[int], Any],
+        work: Callable[[bytes], Awaitable[None]],
+    ) -> None:
+        """Time-driven work on each indexed key of a partition; a failing key skips only itself."""
+        for key in index.keys(partition, entries):
+            try:
+                await work(key)
+            except Exception as error:
+                logger.error(
+                    "%s failed on a table entry of partition %s with %s at %s; left out of ticks",
+                    self.service, partition, type(error).__name__, where_raised(error),
+                )  # fmt: skip
+                self.errors.labels(self.service, "tick").inc()
+                index.mark(partition, key, False)
+
+    def send_ticks_into(self, ticks: TopicT) -> None:
+        """Send this worker's clock report into every partition of `ticks` on a timer."""
+
+        async def tick() -> None:
+            await send_ticks(ticks, self.settings.partitions, self.clock.report())
+
+        self.app.timer(interval=self.settings.tick_seconds, name=f"{self.service}.tick")(tick)
+
+    def tick_date(self, report: ClockReport) -> Any:
+        """Hear a tick; the date to do time-driven work with, if it is this worker's own."""
+        self.clock.heard(report)
+        return report.today if report.worker == self.clock.worker else None
