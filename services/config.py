@@ -2,9 +2,9 @@
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from services.reference.holiday_sources import parse_closure_days
@@ -45,10 +45,49 @@ class Settings(BaseSettings):
     metrics_host: str = "127.0.0.1"
     data_dir: Path = Path(".pathfinder-data")
 
+    # Kafka TLS and SASL (services/streaming/kafka_security.py builds the clients' arguments).
+    # PEM files: the CAs to trust (unset: the system's), a client certificate and its
+    # unencrypted key for brokers that ask for one.
+    kafka_ssl_cafile: Path | None = None
+    kafka_ssl_certfile: Path | None = None
+    kafka_ssl_keyfile: Path | None = None
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    kafka_sasl_username: str | None = None
+    # The password from the environment, or from a file such as a Docker or Kubernetes secret.
+    kafka_sasl_password: SecretStr | None = None
+    kafka_sasl_password_file: Path | None = None
+    # Last, and validated when unset too, so that its check sees the whole block: a model
+    # validator's error would carry every input, the password included.
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        default="PLAINTEXT", validate_default=True
+    )
+
     @field_validator("court_closures", mode="before")
     @classmethod
     def _closures_from_text(cls, value: object) -> object:
         return parse_closure_days(value) if isinstance(value, str) else value
+
+    @field_validator(
+        "kafka_ssl_cafile", "kafka_ssl_certfile", "kafka_ssl_keyfile", "kafka_sasl_password_file"
+    )
+    @classmethod
+    def _readable(cls, path: Path | None, info: ValidationInfo) -> Path | None:
+        if path is not None:
+            try:
+                path.read_bytes()
+            except OSError as error:
+                name = _variable(str(info.field_name))
+                raise ValueError(f"{name}: cannot read {path}: {error.strerror}") from None
+        return path
+
+    @field_validator("kafka_security_protocol")
+    @classmethod
+    def _kafka_security_complete(cls, protocol: str, info: ValidationInfo) -> str:
+        if all(name in info.data for name in _KAFKA_SECURITY_SETTINGS):  # else they failed
+            problems = _kafka_security_problems(protocol, info.data)
+            if problems:
+                raise ValueError("; ".join(problems))
+        return protocol
 
     def service_metrics_port(self, service: str) -> int:
         """A worker's metrics port: `metrics_port` when set, else its service's own."""
@@ -60,3 +99,48 @@ class Settings(BaseSettings):
     def bootstrap(self) -> str:
         """The Kafka bootstrap servers to use: the configured ones, else the embedded broker."""
         return self.kafka_bootstrap or f"127.0.0.1:{self.broker_port}"
+
+
+_TLS_FILES = ("kafka_ssl_cafile", "kafka_ssl_certfile", "kafka_ssl_keyfile")
+_SASL_SETTINGS = (
+    "kafka_sasl_mechanism",
+    "kafka_sasl_username",
+    "kafka_sasl_password",
+    "kafka_sasl_password_file",
+)
+_KAFKA_SECURITY_SETTINGS = _TLS_FILES + _SASL_SETTINGS
+
+
+def _kafka_security_problems(protocol: str, values: dict[str, Any]) -> list[str]:
+    """What is missing or contradictory in the Kafka security settings, by variable name."""
+    unused: list[str] = []
+    if protocol not in ("SSL", "SASL_SSL"):
+        unused += _TLS_FILES
+    if not protocol.startswith("SASL_"):
+        unused += _SASL_SETTINGS
+    problems = [
+        f"{_variable(name)} is set but PATHFINDER_KAFKA_SECURITY_PROTOCOL is {protocol}"
+        for name in unused
+        if values[name] is not None
+    ]
+    if (values["kafka_ssl_certfile"] is None) != (values["kafka_ssl_keyfile"] is None):
+        problems.append("set both PATHFINDER_KAFKA_SSL_CERTFILE and PATHFINDER_KAFKA_SSL_KEYFILE")
+    if protocol.startswith("SASL_"):
+        problems += [
+            f"{_variable(name)} is required with {protocol}"
+            for name in ("kafka_sasl_mechanism", "kafka_sasl_username")
+            if values[name] is None
+        ]
+        password, password_file = values["kafka_sasl_password"], values["kafka_sasl_password_file"]
+        if (password is None) == (password_file is None):
+            problems.append(
+                f"{protocol} needs one of PATHFINDER_KAFKA_SASL_PASSWORD and"
+                " PATHFINDER_KAFKA_SASL_PASSWORD_FILE"
+            )
+        elif password_file is not None and not password_file.read_bytes().strip():
+            problems.append(f"PATHFINDER_KAFKA_SASL_PASSWORD_FILE: {password_file} is empty")
+    return problems
+
+
+def _variable(field: str) -> str:
+    return f"PATHFINDER_{field.upper()}"

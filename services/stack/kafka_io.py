@@ -10,6 +10,7 @@ from typing import IO
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from services.core.routing import case_key
+from services.streaming.kafka_security import client_options
 
 _FLUSH_EVERY = 1000
 
@@ -30,7 +31,9 @@ async def publish_lines(
     stop: threading.Event | None = None,
 ) -> int:
     """Send each line keyed by its case reference, optionally paced, until `stop` is set."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=False, acks="all")
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, enable_idempotence=False, acks="all", **client_options()
+    )
     await producer.start()
     sent = 0
     try:
@@ -56,7 +59,10 @@ async def export_log(bootstrap: str, topic: str, out: IO[bytes]) -> int:
     embedded broker answers list-offsets requests with wrong end offsets.
     """
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest"
+        bootstrap_servers=bootstrap,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        **client_options(),
     )
     await consumer.start()
     written = 0
