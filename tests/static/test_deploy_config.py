@@ -66,6 +66,7 @@ SHARES = {
 HISTOGRAMS = {"pathfinder_cir_working_days_to_file", "pathfinder_duration_weeks"}
 PIPELINE = {
     "pathfinder_events_processed_total", "pathfinder_dead_lettered_total",
+    "pathfinder_processing_errors_total", "pathfinder_dead_letters_sent_total",
     "pathfinder_consumer_lag", "pathfinder_alerts_raised_total", "pathfinder_held_events",
 }  # fmt: skip
 EXPORTED = (
@@ -417,6 +418,7 @@ EXPECTED_ALERTS = {
     "PipelineDown": ("2m", "critical", ["up{", "== 0"]),
     "ConsumerLagHigh": ("10m", "warning", ["max by (service) (pathfinder_consumer_lag) > 1000"]),
     "DeadLettersRising": (None, "warning", ["increase(pathfinder_dead_lettered_total[1h])", "> 0"]),
+    "ProcessingErrors": (None, "critical", ["increase(pathfinder_processing_errors_total[15m])"]),
 }
 
 
@@ -610,6 +612,7 @@ RULE_TESTS: list[dict[str, Any]] = [
             series("pathfinder_consumer_lag", "0x30", partition="1", **INTAKE),
             series("up", "1x10 0x20", job="pathfinder-gatekeeping", instance="gatekeeping:9107"),
             series("pathfinder_dead_lettered_total", "0+1x60", reason="malformed"),
+            series("pathfinder_processing_errors_total", "0x20 1x40", service="gatekeeping"),
         ],
         "alert_rule_test": [
             {"eval_time": "59m", "alertname": "CirOverdue", "exp_alerts": []},
@@ -641,6 +644,12 @@ RULE_TESTS: list[dict[str, Any]] = [
                 "eval_time": "30m",
                 "alertname": "DeadLettersRising",
                 "exp_alerts": [{"exp_labels": {"severity": "warning", "reason": "malformed"}}],
+            },
+            {"eval_time": "19m", "alertname": "ProcessingErrors", "exp_alerts": []},
+            {
+                "eval_time": "25m",
+                "alertname": "ProcessingErrors",
+                "exp_alerts": [{"exp_labels": {"severity": "critical", "service": "gatekeeping"}}],
             },
         ],
     },
