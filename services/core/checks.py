@@ -19,7 +19,7 @@ def _issued(case: CaseState, event: Event) -> str | None:
     if case.issued_on is None:
         return HOLD
     if event.site != case.site:
-        return f"site {event.site} differs from the case's site {case.site}"
+        return "site: differs from the case's site"
     if event.on < case.issued_on:
         return f"{event.type} is dated before the application was issued"
     return None
@@ -83,7 +83,7 @@ def _check_idva_response(case: CaseState, event: Event) -> str | None:
 def _check_child_seen(case: CaseState, event: Event) -> str | None:
     problem = _issued(case, event)
     if problem is None and event.data.child_id not in case.children:
-        return "child_id is not a child of the case"
+        return "data.child_id: not a child of the case"
     return problem
 
 

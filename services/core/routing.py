@@ -3,20 +3,33 @@
 Replay workers each read the whole log and route every line to exactly one of them by its case
 reference. The reference is found without decoding the JSON when it is written plainly (once, no
 escapes), and by decoding it otherwise, so the route never depends on how a publisher spaced or
-escaped the JSON.
+escaped the JSON. The decoding reads the `subject` alone, as the validator's typed decoding does
+(a repeated key: the last), and skips the rest unread, so no other value can make it fail. A
+leading UTF-8 byte-order mark is not part of the message.
 """
 
 import re
 import zlib
+from typing import Any
 
 import msgspec
+
+from services.core.lines import without_bom
 
 _KEY = b'"subject"'
 _PLAIN_SUBJECT = re.compile(rb'"subject"[ \t\r\n]*:[ \t\r\n]*"([^"\\]*)"')
 
 
+class _Subject(msgspec.Struct):
+    subject: Any = None
+
+
+_decode_subject = msgspec.json.Decoder(_Subject).decode
+
+
 def case_key(raw: bytes) -> bytes:
     """The UTF-8 bytes of the message's `subject`, or b"" when it has none."""
+    raw = without_bom(raw)
     # Plainly written: the key once (no later duplicate), and no escape anywhere that could
     # spell the key or the value differently. Otherwise decode.
     if b"\\" not in raw and raw.count(_KEY) == 1:
@@ -24,11 +37,11 @@ def case_key(raw: bytes) -> bytes:
         if found is not None:
             return found.group(1)
     try:
-        obj = msgspec.json.decode(raw)
-    except msgspec.DecodeError:
+        subject = _decode_subject(raw).subject
+    except (msgspec.DecodeError, RecursionError):  # not a JSON object, or nested past the stack
         return b""
-    subject = obj.get("subject") if type(obj) is dict else None
-    return subject.encode() if type(subject) is str else b""
+    # surrogatepass: any text encodes, and a lone surrogate as the bytes a plain line carries
+    return subject.encode("utf-8", "surrogatepass") if type(subject) is str else b""
 
 
 def shard_of(raw: bytes, shards: int) -> int:

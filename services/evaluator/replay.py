@@ -1,9 +1,11 @@
 """The evaluator's replay: reads JSON Lines logs (plain or .gz) and folds them through the core.
 
 With several workers, each process reads the whole log and folds only its shard of the cases
-(the fold is pure, so the shards' counts and tallies add up to one fold's). Cyclic garbage
-collection is paused while folding: the fold builds no reference cycles, and the collector's
-repeated walks over millions of live case objects cost more than a tenth of the time.
+(the fold is pure, so the shards' counts and tallies add up to one fold's). Standard input (`-`)
+can be read once only, so a replay that reads it has one worker, and counts its progress in
+lines, as standard input has no size. Cyclic garbage collection is paused while folding: the
+fold builds no reference cycles, and the collector's repeated walks over millions of live case
+objects cost more than a tenth of the time.
 """
 
 import datetime as dt
@@ -11,20 +13,23 @@ import gc
 import gzip
 import multiprocessing
 import os
+import sys
+import zlib
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import IO, Any, BinaryIO, NamedTuple, cast
 
-import orjson
 from tqdm import tqdm
 
 from services.core.fold import EventCounts, Refusal, ReplayFold, ReplayResult, combine
 from services.core.metrics import Tally
 from services.core.routing import shard_of
 from services.core.rules import Rules
+from services.evaluator.rejected import write_refusals
 
+STDIN = Path("-")
 _PROGRESS_EVERY = 20_000  # lines between progress updates: updating per line would cost more
 
 
@@ -39,6 +44,8 @@ def default_workers() -> int:
 
 def _open_log(path: Path, stack: ExitStack[bool | None]) -> tuple[BinaryIO, BinaryIO]:
     """The raw file (for progress by bytes) and the line source (decompressed if .gz)."""
+    if path == STDIN:
+        return sys.stdin.buffer, sys.stdin.buffer
     try:
         raw = stack.enter_context(path.open("rb"))
     except OSError as error:
@@ -62,10 +69,11 @@ def _fold(
 ) -> list[Refusal]:
     """Every line of the shard through the fold; the refusals, in order of discovery."""
     refusals: list[Refusal] = []
+    by_lines = STDIN in paths
     gc.disable()
     try:
         for file_index, path in enumerate(paths):
-            refusals += _fold_file(fold, path, file_index, shard, on_progress)
+            refusals += _fold_file(fold, path, file_index, shard, on_progress, by_lines)
         refusals += fold.finish()
     finally:
         gc.enable()
@@ -78,27 +86,32 @@ def _fold_file(
     file_index: int,
     shard: Shard,
     on_progress: Callable[[int], None],
+    by_lines: bool,
 ) -> list[Refusal]:
     refusals: list[Refusal] = []
     number, total = shard
     with ExitStack() as stack:
         raw, source = _open_log(path, stack)
-        reported = 0
+        reported = line_number = 0
         try:
             for line_number, line in enumerate(source, 1):
                 if line_number % _PROGRESS_EVERY == 0:
-                    position = raw.tell()
-                    on_progress(position - reported)
-                    reported = position
+                    now = line_number if by_lines else raw.tell()
+                    on_progress(now - reported)
+                    reported = now
                 if total > 1 and shard_of(line, total) != number:
                     continue
                 refused = fold.ingest(line, (file_index, line_number, line))
                 if refused:
                     refusals += refused
-        except (OSError, EOFError) as error:
-            raise LogFileError(f"{path}: cannot read ({error})") from error
-        on_progress(raw.tell() - reported)
+            on_progress((line_number if by_lines else raw.tell()) - reported)
+        except (OSError, EOFError, zlib.error) as error:
+            raise LogFileError(f"{_name(path)}: cannot read ({error})") from error
     return refusals
+
+
+def _name(path: Path) -> str:
+    return "standard input" if path == STDIN else str(path)
 
 
 def replay(
@@ -108,13 +121,34 @@ def replay(
     rejected: IO[bytes] | None = None,
     show_progress: bool | None = None,
     workers: int = 1,
+    include_raw: bool = False,
 ) -> ReplayResult:
     """Replay the logs in order; write each refused line to `rejected` when given."""
+    result, refusals = replay_with_refusals(paths, rules, as_of, show_progress, workers)
+    if rejected is not None:
+        write_refusals(rejected, paths, refusals, include_raw)
+    return result
+
+
+def replay_with_refusals(
+    paths: Sequence[Path],
+    rules: Rules,
+    as_of: dt.date | None = None,
+    show_progress: bool | None = None,
+    workers: int = 1,
+) -> tuple[ReplayResult, list[Refusal]]:
+    """Replay the logs in order: the result, and the refused lines by file and line number.
+
+    A path equal to `STDIN` reads standard input, with one worker whatever `workers` says.
+    """
     if workers < 1:
         raise ValueError(f"workers must be at least 1, not {workers}")
-    total = sum(path.stat().st_size for path in paths)
+    by_lines = STDIN in paths
+    workers = 1 if by_lines else workers
+    total = None if by_lines else sum(path.stat().st_size for path in paths)
+    unit = "lines" if by_lines else "B"
     disable = None if show_progress is None else not show_progress
-    with tqdm(total=total, unit="B", unit_scale=True, desc="replay", disable=disable) as bar:
+    with tqdm(total=total, unit=unit, unit_scale=True, desc="replay", disable=disable) as bar:
         if workers == 1:
             fold = ReplayFold(rules)
             refusals = _fold(fold, paths, Shard(), bar.update)
@@ -123,10 +157,8 @@ def replay(
             result = combine(counts, [fold.tallies(as_of)] if as_of else [], as_of)
         else:
             result, refusals = _replay_in_workers(paths, rules, as_of, workers, bar.update)
-    if rejected is not None:
-        refusals.sort(key=lambda refusal: refusal.token[:2])  # by file, then line
-        _write_refusals(rejected, paths, refusals)
-    return result
+    refusals.sort(key=lambda refusal: refusal.token[:2])  # by file, then line
+    return result, refusals
 
 
 def _replay_in_workers(
@@ -195,16 +227,3 @@ def _worker(paths: Sequence[Path], rules: Rules, shard: Shard, pipe: Connection)
         pipe.send(error)
     finally:
         pipe.close()
-
-
-def _write_refusals(out: IO[bytes], paths: Sequence[Path], refusals: list[Refusal]) -> None:
-    for refusal in refusals:
-        file_index, number, line = refusal.token
-        record = {
-            "path": str(paths[file_index]),
-            "line": number,
-            "reason": refusal.rejection.reason,
-            "detail": refusal.rejection.detail,
-            "raw": line.rstrip(b"\r\n").decode("utf-8", "replace"),
-        }
-        out.write(orjson.dumps(record) + b"\n")

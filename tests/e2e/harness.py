@@ -16,12 +16,14 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from services.core.routing import case_key
 from services.stack.broker import EmbeddedBroker, create_topics, free_port
+from services.streaming.kafka_security import client_options
 from services.topics import Topics
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("intake", "gatekeeping", "reporting")
 Labels = tuple[tuple[str, str], ...]
 Record = tuple[bytes, dict[str, bytes]]  # value and headers
+KeyedRecord = tuple[bytes, bytes, dict[str, bytes]]  # key, value and headers
 
 
 class Pipeline:
@@ -41,7 +43,7 @@ class Pipeline:
         self.prefix = f"e2e{os.getpid()}x{unique}"
         self.topics = Topics(self.prefix)
         self.partitions = partitions
-        self.ports = {service: free_port() for service in SERVICES}
+        self.ports: dict[str, int] = {}  # worker name -> metrics port
         self.settings = settings
         self.workers: dict[str, subprocess.Popen[bytes]] = {}
 
@@ -59,31 +61,35 @@ class Pipeline:
         if self.broker:
             self.broker.stop()
 
-    def environment(self, service: str) -> dict[str, str]:
+    def environment(self, name: str = "intake") -> dict[str, str]:
+        """The environment of worker `name` (a service, or e.g. "intake-2" for a second one)."""
         kept = {k: v for k, v in os.environ.items() if not k.startswith("PATHFINDER_")}
+        port = self.ports.setdefault(name, free_port())
         return {
             **kept,
             "PATHFINDER_KAFKA_BOOTSTRAP": self.bootstrap,
             "PATHFINDER_TOPIC_PREFIX": self.prefix,
             "PATHFINDER_PARTITIONS": str(self.partitions),
-            "PATHFINDER_METRICS_PORT": str(self.ports[service]),
-            "PATHFINDER_DATA_DIR": str(self.workdir / "data"),
+            "PATHFINDER_METRICS_PORT": str(port),
+            "PATHFINDER_DATA_DIR": str(self.workdir / "data" / name),
             "PATHFINDER_CLOCK": "event",
             "PATHFINDER_TICK_SECONDS": "1",
             "PATHFINDER_CLOCK_IDLE_SECONDS": "2",
             **self.settings,
         }
 
-    def start(self, service: str) -> None:
-        log = (self.workdir / f"{service}.log").open("ab")
+    def start(self, name: str) -> None:
+        """Start worker `name`: a service, or "<service>-<n>" for another worker of it."""
+        service = name.split("-")[0]
+        log = (self.workdir / f"{name}.log").open("ab")
         command = [sys.executable, "-m", "faust", "-A", f"services.{service}.app", "worker"]
-        self.workers[service] = subprocess.Popen(
+        self.workers[name] = subprocess.Popen(
             [*command, "-l", "info"],
-            cwd=ROOT, env=self.environment(service), stdout=log, stderr=subprocess.STDOUT,
+            cwd=ROOT, env=self.environment(name), stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
 
-    def stop(self, service: str, how: int = signal.SIGTERM) -> None:
-        worker = self.workers.pop(service)
+    def stop(self, name: str, how: int = signal.SIGTERM) -> None:
+        worker = self.workers.pop(name)
         worker.send_signal(how)
         try:
             worker.wait(20)
@@ -96,7 +102,9 @@ class Pipeline:
         return asyncio.run(self._publish(list(lines), per_second))
 
     async def _publish(self, lines: list[bytes], per_second: float | None) -> int:
-        producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap, enable_idempotence=False)
+        producer = AIOKafkaProducer(
+            bootstrap_servers=self.bootstrap, enable_idempotence=False, **client_options()
+        )
         await producer.start()
         try:
             for index, line in enumerate(lines):
@@ -110,9 +118,9 @@ class Pipeline:
             await producer.stop()
         return len(lines)
 
-    def metrics(self, service: str = "reporting") -> dict[tuple[str, Labels], float]:
-        """The service's /metrics as {(sample name, labels): value}; empty if not serving yet."""
-        url = f"http://127.0.0.1:{self.ports[service]}/metrics"
+    def metrics(self, name: str = "reporting") -> dict[tuple[str, Labels], float]:
+        """Worker `name`'s /metrics as {(sample name, labels): value}; empty if not serving yet."""
+        url = f"http://127.0.0.1:{self.ports[name]}/metrics"
         try:
             with urllib.request.urlopen(url, timeout=5) as response:
                 text = response.read().decode()
@@ -126,12 +134,17 @@ class Pipeline:
 
     def read_topic(self, topic: str, idle_seconds: float = 3.0) -> list[Record]:
         """Every record of a topic from the start, until nothing new comes for idle_seconds."""
+        return [(value, headers) for _, value, headers in self.read_keyed(topic, idle_seconds)]
+
+    def read_keyed(self, topic: str, idle_seconds: float = 3.0) -> list[KeyedRecord]:
+        """Every record of a topic from the start with its key: (key, value, headers)."""
         return asyncio.run(self._read(topic, idle_seconds))
 
-    async def _read(self, topic: str, idle_seconds: float) -> list[Record]:
+    async def _read(self, topic: str, idle_seconds: float) -> list[KeyedRecord]:
         consumer = AIOKafkaConsumer(
             topic, bootstrap_servers=self.bootstrap, auto_offset_reset="earliest",
-            enable_auto_commit=False,
+            enable_auto_commit=False, fetch_max_bytes=64 * 1024 * 1024,
+            max_partition_fetch_bytes=16 * 1024 * 1024, **client_options(),
         )  # fmt: skip
         await consumer.start()
         records = []
@@ -140,7 +153,7 @@ class Pipeline:
             while time.monotonic() - quiet_since < idle_seconds:
                 batch = await consumer.getmany(timeout_ms=500)
                 for partition_records in batch.values():
-                    records += [(r.value, dict(r.headers)) for r in partition_records]
+                    records += [(r.key, r.value, dict(r.headers)) for r in partition_records]
                     quiet_since = time.monotonic()
         finally:
             await consumer.stop()

@@ -42,7 +42,10 @@ def simulated_log(tmp_path: Path, rules) -> Path:
     last = replay([path], rules, show_progress=False).as_of
     assert last is not None
     closing_date = (last + dt.timedelta(days=HOLD_LIMIT_DAYS + 10)).isoformat()
-    sentinel = event("ApplicationIssued", subject="PF-DOR-999999", issued_on=closing_date)
+    sentinel = event(
+        "ApplicationIssued", subject="PF-DOR-999999", issued_on=closing_date,
+        children=[{"child_id": "child-7f3a9c"}, {"child_id": "child-52e1d0"}],
+    )  # fmt: skip
     path.write_bytes(path.read_bytes() + line(sentinel) + b"\n")
     return path
 
@@ -71,7 +74,7 @@ def assert_live_equals_replay(tmp_path: Path, rules, bootstrap: str | None = Non
     # given a simulated log and what the replay makes of it
     log = simulated_log(tmp_path, rules)
     with (tmp_path / "rejected.jsonl").open("wb") as rejected:
-        expected = replay([log], rules, rejected=rejected, show_progress=False)
+        expected = replay([log], rules, rejected=rejected, show_progress=False, include_raw=True)
     refused = [orjson.loads(row) for row in (tmp_path / "rejected.jsonl").read_bytes().splitlines()]
     lines = log.read_bytes().splitlines()
     settings = {"PATHFINDER_HOLD_LIMIT_DAYS": str(HOLD_LIMIT_DAYS), **settings}

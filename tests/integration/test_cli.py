@@ -1,6 +1,8 @@
 """The `pathfinder` command as a user runs it: outputs, exit codes and error messages."""
 
+import gzip
 import os
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -11,15 +13,20 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def pathfinder(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+def pathfinder(
+    *args: str, stdin: bytes | None = None, **env: str
+) -> subprocess.CompletedProcess[str]:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("PATHFINDER_")}
-    return subprocess.run(
+    done = subprocess.run(
         [sys.executable, "-m", "services.cli", *args],
         capture_output=True,
-        text=True,
+        input=stdin,
         cwd=ROOT,
         env={**environment, **env},
         timeout=120,
+    )
+    return subprocess.CompletedProcess(
+        done.args, done.returncode, done.stdout.decode(), done.stderr.decode()
     )
 
 
@@ -63,12 +70,25 @@ SIMULATE = ["simulate", "--cases"]
         ([*SIMULATE, "5", "--seed", "1", "--noise", "1.5", "--out", "x"], {}, "below 1"),
         ([*SIMULATE, "5", "--seed", "1", "--sites", "atlantis", "--out", "x"], {}, "atlantis"),
         (["replay", "README.md", "--workers", "0"], {}, "at least 1"),
+        (["replay", "README.md", "--no-such-option"], {}, "unrecognized arguments"),
+        (["replay", "services"], {}, "services: is a directory"),
+        (["replay", "-", "-"], {}, "can be read only once"),
+        (["replay", "README.md", "--rejected", "services"], {}, "services: is a directory"),
+        (["replay", "README.md", "--json", "no-such-dir/out.json"], {}, "no such directory"),
+        (["replay", "README.md", "--include-raw"], {}, "--include-raw needs --rejected"),
+        (["replay", "README.md", "--json", "x.json", "--rejected", "./x.json"], {}, "two outputs"),
+        ([*SIMULATE, "5", "--seed", "1", "--out", "no-such-dir/x.jsonl"], {}, "no such directory"),
+        ([*SIMULATE, "5", "--seed", "1", "--out", "services"], {}, "is a directory"),
+        (["publish", "services"], {}, "services: is a directory"),
+        (["publish", "-"], {}, "not standard input"),
+        (["export", "--out", "services"], {}, "services: is a directory"),
     ],
 )  # fmt: skip
 def test_bad_input_fails_with_a_message_naming_it(args, env, message):
     done = pathfinder(*args, **env)
     assert done.returncode == 2
     assert message in done.stderr
+    assert done.stderr.startswith("pathfinder: ") and done.stderr.count("\n") == 1, done.stderr
 
 
 def test_simulation_is_deterministic(log, tmp_path):
@@ -98,3 +118,172 @@ def test_json_to_stdout_keeps_stdout_clean(log):
     document = orjson.loads(done.stdout)
     assert document["as_of"] == "2025-06-30"
     assert "applications" in done.stderr  # the table goes to stderr
+
+
+# --- outputs: never an input, checked before the work, an existing one kept until the end ---
+
+
+@pytest.fixture
+def plain_log(log, tmp_path) -> Path:
+    path = tmp_path / "pilot.jsonl"
+    path.write_bytes(gzip.decompress(log.read_bytes()))
+    return path
+
+
+@pytest.mark.parametrize("option", ["--rejected", "--json"])
+@pytest.mark.parametrize("spelling", ["same", "other", "hard link", "symlink"])
+def test_an_output_that_is_an_input_is_refused_before_anything_is_written(
+    plain_log, tmp_path, option, spelling
+):
+    # given a log, and the same file named as an output
+    before = plain_log.read_bytes()
+    output = {
+        "same": str(plain_log),
+        "other": f"{tmp_path}/../{tmp_path.name}/./pilot.jsonl",
+        "hard link": _linked(plain_log, tmp_path / "hard.jsonl", os.link),
+        "symlink": _linked(plain_log, tmp_path / "soft.jsonl", os.symlink),
+    }[spelling]
+    # when it is replayed
+    done = pathfinder("replay", str(plain_log), option, output)
+    # then the command refuses, and the log is untouched
+    assert done.returncode == 2
+    assert "is also an input" in done.stderr
+    assert plain_log.read_bytes() == before
+
+
+def _linked(target: Path, link: Path, make_link) -> str:
+    make_link(target, link)
+    return str(link)
+
+
+def test_an_existing_output_is_kept_when_the_command_fails(plain_log, tmp_path):
+    kept = tmp_path / "rejected.jsonl"
+    kept.write_bytes(b"yesterday's rows\n")
+    done = pathfinder("replay", str(plain_log), "no-such.jsonl", "--rejected", str(kept))
+    assert done.returncode == 2
+    assert kept.read_bytes() == b"yesterday's rows\n"
+
+
+@pytest.fixture
+def locked_directory(tmp_path):
+    """A directory no file can be created in, even by root (immutable when run as root)."""
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+    as_root = os.geteuid() == 0
+    if as_root and subprocess.run(["chattr", "+i", str(locked)], capture_output=True).returncode:
+        pytest.skip("running as root, and this filesystem cannot make a directory immutable")
+    try:
+        with pytest.raises(OSError):
+            (locked / "probe").write_bytes(b"")
+        yield locked
+    finally:
+        if as_root:
+            subprocess.run(["chattr", "-i", str(locked)], check=True)
+        locked.chmod(0o755)
+
+
+def test_an_output_that_cannot_be_written_is_refused_before_the_replay(log, locked_directory):
+    done = pathfinder("replay", str(log), "--rejected", str(locked_directory / "rejected.jsonl"))
+    assert done.returncode == 2
+    assert (
+        done.stderr == f"pathfinder: {locked_directory / 'rejected.jsonl'}: cannot create a"
+        f" file in {locked_directory} (permission denied)\n"
+    )
+    assert done.stdout == ""  # no table: the replay never ran
+
+
+# --- exit status: 0 work done, 1 lines read and none accepted, with a hint at the cause ---
+
+
+def replay_of(path: Path, *options: str) -> subprocess.CompletedProcess[str]:
+    return pathfinder("replay", str(path), "--no-progress", *options)
+
+
+def test_an_empty_log_is_work_done(tmp_path):
+    empty = tmp_path / "empty.jsonl"
+    empty.write_bytes(b"")
+    done = replay_of(empty)
+    assert done.returncode == 0, done.stderr
+    assert "lines 0 = accepted 0" in done.stdout
+
+
+def test_a_log_of_random_bytes_is_read_to_the_end_and_accepts_nothing(tmp_path):
+    noise = tmp_path / "noise.jsonl"
+    noise.write_bytes(random.Random(7).randbytes(200_000))
+    done = replay_of(noise, "--rejected", str(tmp_path / "rejected.jsonl"))
+    lines = noise.read_bytes().count(b"\n") + 1
+    assert done.returncode == 1
+    assert f"lines {lines:,} = accepted 0" in done.stdout
+    assert done.stderr == f"pathfinder: no line was accepted ({lines:,} read)\n"
+    assert len((tmp_path / "rejected.jsonl").read_bytes().splitlines()) == lines
+
+
+@pytest.mark.parametrize(
+    ("name", "encode", "hint"),
+    [
+        ("utf16.jsonl", lambda text: text.encode("utf-16"), "looks like UTF-16 text"),
+        ("utf16le.jsonl", lambda text: text.encode("utf-16-le"), "looks like UTF-16 text"),
+        ("pilot.jsonl", lambda text: gzip.compress(text.encode()), "looks gzip-compressed"),
+        ("array.json", lambda text: ("[" + text.replace("\n", ",\n")[:-2] + "]\n").encode(),
+         "looks like one JSON array"),
+    ],
+)  # fmt: skip
+def test_a_log_in_a_format_the_replay_cannot_read_gets_a_hint(
+    plain_log, tmp_path, name, encode, hint
+):
+    text = "".join(plain_log.read_text().splitlines(keepends=True)[:50])
+    wrong = tmp_path / name
+    wrong.write_bytes(encode(text))
+    done = replay_of(wrong)
+    assert done.returncode == 1
+    first, second = done.stderr.splitlines()
+    assert first.startswith("pathfinder: no line was accepted")
+    assert second.startswith(f"pathfinder: hint: {wrong} {hint}")
+
+
+def test_one_readable_log_among_unreadable_ones_is_work_done(plain_log, tmp_path):
+    noise = tmp_path / "noise.jsonl"
+    noise.write_bytes(b"not json\n" * 10)
+    assert pathfinder("replay", str(noise), str(plain_log), "--no-progress").returncode == 0
+
+
+def test_a_line_nested_past_any_stack_is_refused_as_malformed_and_the_replay_goes_on(plain_log):
+    with plain_log.open("ab") as out:
+        out.write(b"[" * 100_000 + b"\n" + b"\xef\xbb\xbf" + b'{"a":' * 100_000 + b"\n")
+    done = replay_of(plain_log, "--json", "-", "--workers", "2")
+    assert done.returncode == 0, done.stderr
+    assert orjson.loads(done.stdout)["events"]["rejected"]["malformed"] >= 2
+
+
+# --- standard input, and what the file of refused lines holds ---
+
+
+def test_standard_input_gives_the_same_figures_as_the_file(plain_log):
+    from_file = replay_of(plain_log, "--json", "-")
+    from_stdin = pathfinder(
+        "replay", "-", "--json", "-", "--workers", "4", stdin=plain_log.read_bytes()
+    )
+    assert from_stdin.returncode == 0, from_stdin.stderr
+    assert orjson.loads(from_stdin.stdout) == orjson.loads(from_file.stdout)
+
+
+def test_gzip_on_standard_input_gets_a_hint(log):
+    done = pathfinder("replay", "-", stdin=log.read_bytes())
+    assert done.returncode == 1
+    assert "pathfinder: hint: standard input looks gzip-compressed" in done.stderr
+
+
+def test_refused_rows_hold_no_line_unless_asked_and_then_with_a_warning(log, tmp_path):
+    rejected = tmp_path / "rejected.jsonl"
+    quiet = pathfinder("replay", str(log), "--no-progress", "--rejected", str(rejected))
+    rows = [orjson.loads(row) for row in rejected.read_bytes().splitlines()]
+    assert rows and all("raw" not in row for row in rows)
+    assert {"id", "type", "subject"} <= set(rows[0])
+    assert "personal data" not in quiet.stderr
+    loud = pathfinder(
+        "replay", str(log), "--no-progress", "--rejected", str(rejected), "--include-raw"
+    )
+    assert loud.returncode == 0
+    assert "personal data" in loud.stderr
+    assert all("raw" in orjson.loads(row) for row in rejected.read_bytes().splitlines())

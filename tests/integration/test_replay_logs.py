@@ -2,12 +2,13 @@
 
 import datetime as dt
 import gzip
+import io
 from pathlib import Path
 
 import orjson
 import pytest
 
-from services.evaluator.replay import replay
+from services.evaluator.replay import STDIN, LogFileError, replay, replay_with_refusals
 from services.reference.sites_file import load_sites
 from services.simulator import SimulationConfig, simulate_lines
 
@@ -51,16 +52,53 @@ def test_every_bad_line_is_refused_with_the_reason_it_deserves(
     }
     # when it is replayed
     result, refused = replay_to(rules, [log], tmp_path / "rejected.jsonl")
-    # then exactly those lines are refused, each with its reason, line number and bytes
+    # then exactly those lines are refused, each with its reason, line number and path
     assert {row["line"]: row["reason"] for row in refused} == expected
-    raw_lines = log.read_bytes().splitlines()
-    assert all(row["raw"].encode() == raw_lines[row["line"] - 1] for row in refused)
     assert all(row["path"] == str(log) for row in refused)
     # and every line is counted once
     assert result.lines == len(labelled_lines)
     duplicates = sum(1 for line in labelled_lines if line.kind == "duplicate")
     assert result.duplicates == duplicates
     assert result.accepted == sum(1 for line in labelled_lines if line.kind == "event")
+
+
+def test_a_refused_row_names_the_event_but_holds_none_of_its_data(rules, log, tmp_path):
+    # when a log is replayed with its refused lines written out
+    _, refused = replay_to(rules, [log], tmp_path / "rejected.jsonl")
+    # then each row says where the line was and why, and identifies it where it can
+    assert {tuple(row) for row in refused} == {
+        ("path", "line", "reason", "detail", "id", "type", "subject")
+    }
+    raw_lines = log.read_bytes().splitlines()
+    for row in refused:
+        sent = _attributes(raw_lines[row["line"] - 1])
+        for name in ("id", "type", "subject"):
+            value = sent.get(name)
+            readable = isinstance(value, str) and 0 < len(value) <= 200
+            assert row[name] == (value if readable else None)
+    assert any(row["subject"] for row in refused) and any(row["id"] is None for row in refused)
+
+
+def _attributes(raw: bytes) -> dict:
+    try:
+        obj = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return {}
+    return obj if isinstance(obj, dict) else {}
+
+
+def test_refused_lines_are_written_as_sent_only_when_asked(rules, log, tmp_path):
+    _, refused = replay_to(rules, [log], tmp_path / "rejected.jsonl", include_raw=True)
+    raw_lines = log.read_bytes().splitlines()
+    assert refused
+    assert all(row["raw"].encode() == raw_lines[row["line"] - 1] for row in refused)
+
+
+def test_the_same_log_on_standard_input_gives_the_same_result(rules, log, monkeypatch):
+    with log.open("rb") as stdin:
+        monkeypatch.setattr("sys.stdin", io.TextIOWrapper(stdin))
+        from_stdin, _ = replay_with_refusals([STDIN], rules, show_progress=False, workers=3)
+    assert from_stdin == replay([log], rules, show_progress=False)
 
 
 def test_workers_share_the_cases_and_agree_with_one_fold(rules, log, tmp_path):
@@ -92,3 +130,11 @@ def test_as_of_a_date_counts_only_what_had_happened(rules, log):
     assert earlier.as_of == dt.date(2024, 12, 31)
     assert 0 < earlier.sites["all"]["applications"] < latest.sites["all"]["applications"]
     assert earlier.accepted == latest.accepted  # the event counts cover the whole log
+
+
+def test_a_corrupt_gzip_log_is_a_read_error_not_a_crash(rules, log, tmp_path):
+    packed = gzip.compress(log.read_bytes())
+    corrupt = tmp_path / "corrupt.jsonl.gz"
+    corrupt.write_bytes(packed[:20] + bytes(b ^ 0x55 for b in packed[20:200]) + packed[200:])
+    with pytest.raises(LogFileError, match="cannot read"):
+        replay([corrupt], rules, show_progress=False)

@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -40,3 +41,26 @@ def test_every_event_of_a_case_goes_to_the_same_shard():
     lines = [json.dumps(event(name, subject="PF-DOR-000042")).encode() for name in ("CirFiled",
              "ApplicationIssued", "HearingHeld")]  # fmt: skip
     assert len({shard_of(raw, 3) for raw in lines}) == 1
+
+
+def test_a_leading_byte_order_mark_routes_as_the_line_without_it():
+    raw = json.dumps(event("CirFiled", subject="PF-7")).encode()
+    assert case_key(b"\xef\xbb\xbf" + raw) == case_key(raw) == b"PF-7"
+    escaped = b'\xef\xbb\xbf{"subject":"PF-\\u0037"}'
+    assert case_key(escaped) == b"PF-7"
+
+
+def test_no_other_value_stops_an_escaped_subject_being_read():
+    # given a subject that must be decoded, beside values a plain JSON decoding cannot hold
+    raw = b'{"subject":"PF-\\u00e9","big":1e400,"long":' + b"9" * 5000 + b',"deep":[[[]]]}'
+    # then the subject is read all the same
+    assert case_key(raw) == "PF-é".encode()
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b"[" * 100_000, b'{"a":' * 100_000, b'{"subject":"\\ud800"}', b'{"subject":' + b"[" * 50_000,
+     b'{"subject":"a\\"b","x":' + b"{" * 50_000, b"\xff\xfe{\x00}\x00", b'{"subject":NaN}'],
+)  # fmt: skip
+def test_a_line_that_cannot_be_read_routes_to_the_empty_key_without_raising(raw):
+    assert case_key(raw) == b""

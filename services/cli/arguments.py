@@ -1,0 +1,106 @@
+"""The `pathfinder` command line: its commands, their arguments and help, and one-line errors."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+from services.cli.argument_types import date, non_negative_int, positive_float, positive_int, rate
+
+EXIT_STATUS = (
+    "exit status: 0 work done; 1 a replay read lines and accepted none; 2 usage or I/O error;"
+    " 130 interrupted"
+)
+
+
+def say(message: str) -> None:
+    """One line on stderr, as every message of the command."""
+    print(f"pathfinder: {' '.join(message.splitlines())}", file=sys.stderr)
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument parser that reports a usage error in one line, as every other error."""
+
+    def error(self, message: str) -> NoReturn:
+        say(f"{message} (see {self.prog} --help)")
+        sys.exit(2)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The `pathfinder` command's arguments, its commands' and their help."""
+    parser = Parser(
+        prog="pathfinder",
+        description="Private Law Pathfinder event processing.",
+        epilog=EXIT_STATUS,
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_replay(commands)
+    _add_simulate(commands)
+    _add_workdays(commands)
+    _add_streaming(commands)
+    return parser
+
+
+def _add_streaming(commands: argparse._SubParsersAction[Parser]) -> None:
+    up = commands.add_parser("up", help="run the live system: broker, workers, simulator, view")
+    up.add_argument("--duration", type=positive_float, metavar="SECONDS", help="stop after")
+    up.add_argument("--no-simulate", action="store_true", help="publish nothing; use your own")
+    up.add_argument("--rate", type=positive_float, default=50.0, help="simulated events/s")
+    publish = commands.add_parser("publish", help="send a JSON Lines log to the inbound topic")
+    publish.add_argument("path", type=Path, metavar="FILE", help=".jsonl or .jsonl.gz")
+    publish.add_argument("--rate", type=positive_float, help="events per second (default: all)")
+    export = commands.add_parser("export", help="write the canonical log as JSON Lines")
+    export.add_argument("--out", default="-", metavar="FILE", help="default: stdout")
+
+
+def _add_replay(commands: argparse._SubParsersAction[Parser]) -> None:
+    replay = commands.add_parser(
+        "replay", help="replay JSON Lines logs and print pilot metrics", epilog=EXIT_STATUS
+    )
+    replay.add_argument(
+        "paths", nargs="+", type=Path, metavar="PATH", help=".jsonl, .jsonl.gz, or - (stdin)"
+    )
+    replay.add_argument("--as-of", type=date, help="figures as of this date (default: latest)")
+    replay.add_argument("--json", metavar="FILE", help="write the result as JSON ('-': stdout)")
+    replay.add_argument(
+        "--rejected",
+        type=Path,
+        metavar="FILE",
+        help="write where each refused line was, its reason and detail, id, type and subject",
+    )
+    replay.add_argument(
+        "--include-raw",
+        action="store_true",
+        help="also write each refused line as sent to --rejected (it may hold personal data)",
+    )
+    replay.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    replay.add_argument(
+        "--workers",
+        type=positive_int,
+        help="processes sharing the cases (default: one per core); reading - (stdin) always"
+        " uses one, whatever is asked",
+    )
+
+
+def _add_simulate(commands: argparse._SubParsersAction[Parser]) -> None:
+    simulate = commands.add_parser("simulate", help="write a synthetic pilot event log")
+    simulate.add_argument("--cases", type=positive_int, required=True)
+    simulate.add_argument("--seed", type=non_negative_int, required=True)
+    simulate.add_argument("--sites", nargs="+", metavar="SITE", help="default: every site")
+    simulate.add_argument("--start", type=date, help="first issue date (default: 2025-01-01)")
+    simulate.add_argument("--end", type=date, help="last issue date (default: start + 1 year)")
+    simulate.add_argument("--noise", type=rate, default=0.0, help="share of bad lines to add")
+    simulate.add_argument("--out", type=Path, required=True, help=".jsonl or .jsonl.gz")
+
+
+def _add_workdays(commands: argparse._SubParsersAction[Parser]) -> None:
+    workdays = commands.add_parser("workdays", help="England-and-Wales working-day arithmetic")
+    actions = workdays.add_subparsers(dest="action", required=True, metavar="ACTION")
+    add = actions.add_parser("add", help="print the date N working days after DATE")
+    add.add_argument("date", type=date, metavar="DATE")
+    add.add_argument("n", type=non_negative_int, metavar="N")
+    between = actions.add_parser("between", help="count working days d with START < d <= END")
+    between.add_argument("start", type=date, metavar="START")
+    between.add_argument("end", type=date, metavar="END")
