@@ -32,6 +32,9 @@ RFC3339_PATTERN: Final = (
     r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?"
     r"([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$"
 )
+# Kafka's default message limit (1 MiB). A longer message could not pass through the topics of a
+# default Kafka, so the contract refuses it (as malformed) wherever it is read, the replay included.
+MAX_MESSAGE_BYTES: Final = 1_048_576
 MAX_REFERENCE_LENGTH: Final = 200
 MAX_REASON_LENGTH: Final = 500
 SITE_CODE_PATTERN: Final = r"^[a-z0-9]+(-[a-z0-9]+)*$"

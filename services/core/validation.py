@@ -18,6 +18,7 @@ import msgspec
 from schemas.catalogue import (
     EARLIEST_BUSINESS_DATE,
     LATEST_BUSINESS_DATE,
+    MAX_MESSAGE_BYTES,
     RFC3339_PATTERN,
 )
 from services.core.details import field_detail
@@ -111,6 +112,14 @@ def _is_rfc3339(time: str) -> bool:
     return _RFC3339(time) is not None and _real_dates[time[:10]]
 
 
+_TOO_LONG = f"longer than the contract's limit of {MAX_MESSAGE_BYTES:,} bytes"
+
+
+def _too_long(raw: bytes) -> bool:
+    """Longer than the limit, not counting a byte-order mark or the line end a file adds."""
+    return len(without_bom(raw).rstrip(b"\r\n")) > MAX_MESSAGE_BYTES
+
+
 def _is_plain(raw: bytes) -> bool:
     """What the typed decoder alone reads safely: ASCII (so no byte-order mark), short, shallow."""
     if not raw.isascii():
@@ -138,6 +147,8 @@ class Validator:
         self._sites = frozenset(sites)
 
     def __call__(self, raw: bytes) -> Event | Rejection:
+        if len(raw) > MAX_MESSAGE_BYTES and _too_long(raw):
+            return Rejection(MALFORMED, _TOO_LONG)
         # most lines are short ASCII, plain without the call to `_is_plain`
         if not (raw.isascii() and (len(raw) <= _SHALLOW_BYTES or _is_plain(raw))):
             return self._explain(without_bom(raw))

@@ -10,6 +10,7 @@ from typing import Any
 
 from prometheus_client import Gauge
 
+from schemas.catalogue import MAX_MESSAGE_BYTES
 from services.config import Settings
 from services.core.clock import hold_expired
 from services.core.ledger import (
@@ -37,9 +38,10 @@ from services.streaming.ticks import PartitionIndex, tick_report
 from services.streaming.worker import Worker
 
 ORIGIN_HEADER = "origin"
-# A message longer than this cannot be valid (the validator refuses it) and is refused without
-# being re-keyed, which would take it past Kafka's message limit.
-FORWARD_LIMIT = MAX_REQUEST_BYTES // 2
+# A message longer than the contract allows (the validator refuses it) is refused without being
+# re-keyed, which could take it past Kafka's message limit; one within it always fits.
+FORWARD_LIMIT = MAX_MESSAGE_BYTES + len(b"\xef\xbb\xbf")
+assert FORWARD_LIMIT + 1024 < MAX_REQUEST_BYTES, "a re-keyed message fits the producer's limit"
 
 
 class IntakeWorker(Worker):
@@ -77,7 +79,8 @@ class IntakeWorker(Worker):
 
     async def _forward(self, event: Any) -> None:
         source = Position(event.message.topic, event.message.partition, event.message.offset)
-        raw, key = event.value, case_key(event.value)
+        raw = event.value or b""  # a tombstone (no value) is an empty, malformed message
+        key = case_key(raw)
         self.processed.labels("intake", "received").inc()
         if len(raw) > FORWARD_LIMIT:
             rejection = self.validate(raw)
@@ -101,7 +104,7 @@ class IntakeWorker(Worker):
             await self._expire(event.message.partition, today)
 
     async def _take(self, event: Any) -> None:
-        raw, partition = event.value, event.message.partition
+        raw, partition = event.value or b"", event.message.partition
         source = Position.decode(event.headers[ORIGIN_HEADER])
         checked = self.validate(raw)
         if isinstance(checked, Rejection):

@@ -19,6 +19,7 @@ from typing import Any
 
 import orjson
 
+from schemas.catalogue import MAX_MESSAGE_BYTES
 from tests.builders import DEFAULT_DATA
 
 HERE = Path(__file__).resolve().parent
@@ -300,8 +301,8 @@ def big_lines() -> list[bytes]:
     return [
         lines.line("HearingHeld", subject=long_text),
         lines.line("CirDueDateExtended", reason=long_text),
-        lines.with_extension(orjson.dumps(long_text)),  # in an extension: accepted
-        lines.line("HearingHeld")[:-1] + b',"' + b"k" * BIG + b'":1}',  # an extension: accepted
+        lines.with_extension(orjson.dumps(long_text)),  # valid but for its length
+        lines.line("HearingHeld")[:-1] + b',"' + b"k" * BIG + b'":1}',  # valid but for its length
         lines.line("HearingHeld").replace(b'"held_on"', b'"' + b"k" * BIG + b'":1,"held_on"'),
         lines.with_extension(b"9" * BIG),
         lines.with_extension(b'"' + b"\xff" * BIG + b'"'),
@@ -310,9 +311,19 @@ def big_lines() -> list[bytes]:
     ]
 
 
+def limit_lines() -> list[bytes]:
+    """Valid events at the contract's 1 MiB limit: one byte under it (accepted), one over."""
+    lines = Lines(id_prefix="limit")
+    made = []
+    for wanted in (MAX_MESSAGE_BYTES, MAX_MESSAGE_BYTES + 1):
+        padding = wanted - len(lines.with_extension(b'""'))  # ids have the same length
+        made.append(lines.with_extension(orjson.dumps("x" * padding)))
+    return made
+
+
 def hostile_lines() -> list[bytes]:
-    """Every line of the corpus, committed and big, in the order `expected.jsonl` numbers them."""
-    return corpus_lines() + big_lines()
+    """The corpus: committed, at the limit and big lines, in the order `expected.jsonl` numbers."""
+    return corpus_lines() + limit_lines() + big_lines()
 
 
 def committed_file() -> bytes:
