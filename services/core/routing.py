@@ -5,7 +5,9 @@ reference. The reference is found without decoding the JSON when it is written p
 escapes), and by decoding it otherwise, so the route never depends on how a publisher spaced or
 escaped the JSON. The decoding reads the `subject` alone, as the validator's typed decoding does
 (a repeated key: the last), and skips the rest unread, so no other value can make it fail. A
-leading UTF-8 byte-order mark is not part of the message.
+leading UTF-8 byte-order mark is not part of the message. A subject longer than any case
+reference can be is no key at all: the message is refused whatever its route, and as a Kafka key
+it could take a message past the broker's limit.
 """
 
 import re
@@ -14,7 +16,10 @@ from typing import Any
 
 import msgspec
 
+from schemas.catalogue import MAX_REFERENCE_LENGTH
 from services.core.lines import without_bom
+
+MAX_KEY_BYTES = 4 * MAX_REFERENCE_LENGTH  # a reference's characters, four UTF-8 bytes each
 
 _KEY = b'"subject"'
 _PLAIN_SUBJECT = re.compile(rb'"subject"[ \t\r\n]*:[ \t\r\n]*"([^"\\]*)"')
@@ -28,8 +33,12 @@ _decode_subject = msgspec.json.Decoder(_Subject).decode
 
 
 def case_key(raw: bytes) -> bytes:
-    """The UTF-8 bytes of the message's `subject`, or b"" when it has none."""
-    raw = without_bom(raw)
+    """The UTF-8 bytes of the message's `subject`, or b"" when it has none that could be valid."""
+    key = _subject_bytes(without_bom(raw))
+    return key if len(key) <= MAX_KEY_BYTES else b""
+
+
+def _subject_bytes(raw: bytes) -> bytes:
     # Plainly written: the key once (no later duplicate), and no escape anywhere that could
     # spell the key or the value differently. Otherwise decode.
     if b"\\" not in raw and raw.count(_KEY) == 1:

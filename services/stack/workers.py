@@ -98,9 +98,11 @@ class Worker:
 
 def worker_environment(settings: Settings, port: int) -> dict[str, str]:
     """The supervisor's environment with the broker, the business clock and the worker's port."""
+    embedded = settings.kafka_bootstrap is None
     return {
         **os.environ,
         "PATHFINDER_KAFKA_BOOTSTRAP": settings.bootstrap,
         "PATHFINDER_CLOCK": settings.clock,
         "PATHFINDER_METRICS_PORT": str(port),
+        "PATHFINDER_ONE_RECORD_PER_BATCH": str(embedded or settings.one_record_per_batch).lower(),
     }

@@ -15,6 +15,7 @@ from services.streaming import faust_fix, kafka_security
 # the headers the re-keying adds. Fetches allow it with room to spare.
 MAX_REQUEST_BYTES = 2 * 1024 * 1024
 MAX_FETCH_BYTES = 4 * 1024 * 1024
+KAFKA_BATCH_BYTES = 16 * 1024  # the Kafka clients' default
 
 
 def make_app(service: str, settings: Settings) -> faust.App:
@@ -36,6 +37,7 @@ def make_app(service: str, settings: Settings) -> faust.App:
         consumer_auto_offset_reset="earliest",
         table_standby_replicas=0,
         producer_max_request_size=MAX_REQUEST_BYTES,
+        producer_max_batch_size=1 if settings.one_record_per_batch else KAFKA_BATCH_BYTES,
         consumer_max_fetch_size=MAX_FETCH_BYTES,
         web_enabled=True,
         web_port=settings.service_metrics_port(service),

@@ -11,6 +11,7 @@ from typing import NamedTuple
 from faust.types import TopicT
 from prometheus_client import CollectorRegistry, Counter
 
+from services.core.routing import MAX_KEY_BYTES
 from services.core.validation import Rejection
 
 # Value and headers of a dead letter: under Kafka's default 1 MiB message limit, with room for
@@ -71,5 +72,6 @@ class DeadLetters:
     async def send(self, key: bytes, raw: bytes, rejection: Rejection, source: Position) -> None:
         """Dead-letter `raw`, keyed like the case it belongs to (b"" when it has none)."""
         value, headers = dead_letter(raw, rejection, source, self._worker)
+        key = key if len(key) <= MAX_KEY_BYTES else b""  # a publisher's key can be anything
         await self._topic.send(key=key, value=value, headers=headers)
         self.sent.labels(self._worker, rejection.reason).inc()

@@ -23,7 +23,7 @@ versions. Before raising either pin:
    resume, #596 is fixed upstream and this module can go; if either was renamed or calls its
    seek from another method, move the wrapping there.
 2. Run `.venv/bin/pytest tests/faults/test_faust_fix.py` (no broker) and
-   `.venv/bin/pytest tests/faults/test_worker_killed.py` (a worker killed under load and
+   `.venv/bin/pytest tests/faults/test_workers_killed.py` (each worker killed under load and
    restarted, on the embedded broker).
 No release fixing #596 was found in faust-streaming's issue tracker or changelog (searched
 2026-11).

@@ -5,6 +5,7 @@ the test, so these prove the agents' wiring without a network. Each test builds 
 """
 
 import asyncio
+import datetime as dt
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -76,6 +77,12 @@ def tick(worker: Any, partition_watermarks: dict[int, str] | None = None) -> tup
     if partition_watermarks:
         marks = {p: {"on": on, "idle": False} for p, on in partition_watermarks.items()}
         report = msgspec.convert({**msgspec.to_builtins(report), "marks": marks}, ClockReport)
+    return msgspec.json.encode(report), {TICK_HEADER: b"1"}
+
+
+def tick_on(worker: Any, today: dt.date) -> tuple[bytes, Any]:
+    """A tick from `worker` itself carrying `today`, as if its clock had got there."""
+    report = ClockReport(worker=worker.clock.worker, today=today)
     return msgspec.json.encode(report), {TICK_HEADER: b"1"}
 
 

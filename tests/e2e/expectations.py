@@ -14,7 +14,7 @@ from typing import Any
 from services.core.fold import ReplayFold, ReplayResult
 from services.core.rules import Rules
 from services.reporting.collector import COUNTED, GAUGED, SHARES
-from tests.e2e.harness import KeyedRecord, Pipeline, wait_for
+from tests.e2e.harness import KeyedRecord, Observed, wait_for
 
 Metrics = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 PREFIX_COMPARED = 1000  # a truncated dead letter keeps far more than this of the message
@@ -112,7 +112,7 @@ def served_dead_letters(workers: list[Metrics]) -> Counter[str]:
 
 
 def assert_settles_on_the_replay(
-    pipeline: Pipeline,
+    pipeline: Observed,
     expected: ReplayResult,
     refused: list[tuple[bytes, str]],
     reporting: tuple[str, ...] = ("reporting",),

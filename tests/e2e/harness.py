@@ -24,78 +24,17 @@ SERVICES = ("intake", "gatekeeping", "reporting")
 Labels = tuple[tuple[str, str], ...]
 Record = tuple[bytes, dict[str, bytes]]  # value and headers
 KeyedRecord = tuple[bytes, bytes, dict[str, bytes]]  # key, value and headers
+# A careless publisher whose client allows what the embedded broker takes (it sets no limit).
+PUBLISHER_MAX_BYTES = 32 * 1024 * 1024
 
 
-class Pipeline:
-    """Broker plus workers under a unique topic prefix; stopped and cleaned up on exit.
+class Observed:
+    """A running system seen from outside: publish to it, scrape its workers, read its topics."""
 
-    With `bootstrap` (host:port of a running Kafka cluster) no embedded broker is started and
-    that cluster is used instead; the topics are created on it under the unique prefix.
-    """
-
-    def __init__(
-        self, workdir: Path, partitions: int = 4, bootstrap: str | None = None, **settings: str
-    ) -> None:
-        self.workdir = workdir
-        self.broker = None if bootstrap else EmbeddedBroker(free_port(), workdir / "broker.log")
-        self.bootstrap = self.broker.bootstrap if self.broker else str(bootstrap)
-        unique = self.broker.port if self.broker else secrets.token_hex(4)
-        self.prefix = f"e2e{os.getpid()}x{unique}"
-        self.topics = Topics(self.prefix)
-        self.partitions = partitions
-        self.ports: dict[str, int] = {}  # worker name -> metrics port
-        self.settings = settings
-        self.workers: dict[str, subprocess.Popen[bytes]] = {}
-
-    def __enter__(self) -> "Pipeline":
-        if self.broker:
-            self.broker.start()
-        asyncio.run(create_topics(self.bootstrap, self.topics, self.partitions))
-        for service in SERVICES:
-            self.start(service)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        for service in list(self.workers):
-            self.stop(service)
-        if self.broker:
-            self.broker.stop()
-
-    def environment(self, name: str = "intake") -> dict[str, str]:
-        """The environment of worker `name` (a service, or e.g. "intake-2" for a second one)."""
-        kept = {k: v for k, v in os.environ.items() if not k.startswith("PATHFINDER_")}
-        port = self.ports.setdefault(name, free_port())
-        return {
-            **kept,
-            "PATHFINDER_KAFKA_BOOTSTRAP": self.bootstrap,
-            "PATHFINDER_TOPIC_PREFIX": self.prefix,
-            "PATHFINDER_PARTITIONS": str(self.partitions),
-            "PATHFINDER_METRICS_PORT": str(port),
-            "PATHFINDER_DATA_DIR": str(self.workdir / "data" / name),
-            "PATHFINDER_CLOCK": "event",
-            "PATHFINDER_TICK_SECONDS": "1",
-            "PATHFINDER_CLOCK_IDLE_SECONDS": "2",
-            **self.settings,
-        }
-
-    def start(self, name: str) -> None:
-        """Start worker `name`: a service, or "<service>-<n>" for another worker of it."""
-        service = name.split("-")[0]
-        log = (self.workdir / f"{name}.log").open("ab")
-        command = [sys.executable, "-m", "faust", "-A", f"services.{service}.app", "worker"]
-        self.workers[name] = subprocess.Popen(
-            [*command, "-l", "info"],
-            cwd=ROOT, env=self.environment(name), stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-
-    def stop(self, name: str, how: int = signal.SIGTERM) -> None:
-        worker = self.workers.pop(name)
-        worker.send_signal(how)
-        try:
-            worker.wait(20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
+    def __init__(self, bootstrap: str, topics: Topics, ports: dict[str, int]) -> None:
+        self.bootstrap = bootstrap
+        self.topics = topics
+        self.ports = ports  # worker name -> metrics port
 
     def publish(self, lines: Iterable[bytes], per_second: float | None = None) -> int:
         """Send each line to the inbound topic keyed by its case reference."""
@@ -103,8 +42,9 @@ class Pipeline:
 
     async def _publish(self, lines: list[bytes], per_second: float | None) -> int:
         producer = AIOKafkaProducer(
-            bootstrap_servers=self.bootstrap, enable_idempotence=False, **client_options()
-        )
+            bootstrap_servers=self.bootstrap, enable_idempotence=False, **client_options(),
+            max_request_size=PUBLISHER_MAX_BYTES,
+        )  # fmt: skip
         await producer.start()
         try:
             for index, line in enumerate(lines):
@@ -158,6 +98,78 @@ class Pipeline:
         finally:
             await consumer.stop()
         return records
+
+
+class Pipeline(Observed):
+    """Broker plus workers under a unique topic prefix; stopped and cleaned up on exit.
+
+    With `bootstrap` (host:port of a running Kafka cluster) no embedded broker is started and
+    that cluster is used instead; the topics are created on it under the unique prefix.
+    """
+
+    def __init__(
+        self, workdir: Path, partitions: int = 4, bootstrap: str | None = None, **settings: str
+    ) -> None:
+        self.workdir = workdir
+        self.broker = None if bootstrap else EmbeddedBroker(free_port(), workdir / "broker.log")
+        unique = self.broker.port if self.broker else secrets.token_hex(4)
+        self.prefix = f"e2e{os.getpid()}x{unique}"
+        bootstrap = self.broker.bootstrap if self.broker else str(bootstrap)
+        super().__init__(bootstrap, Topics(self.prefix), ports={})
+        self.partitions = partitions
+        self.settings = settings
+        self.workers: dict[str, subprocess.Popen[bytes]] = {}
+
+    def __enter__(self) -> "Pipeline":
+        if self.broker:
+            self.broker.start()
+        asyncio.run(create_topics(self.bootstrap, self.topics, self.partitions))
+        for service in SERVICES:
+            self.start(service)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for service in list(self.workers):
+            self.stop(service)
+        if self.broker:
+            self.broker.stop()
+
+    def environment(self, name: str = "intake") -> dict[str, str]:
+        """The environment of worker `name` (a service, or e.g. "intake-2" for a second one)."""
+        kept = {k: v for k, v in os.environ.items() if not k.startswith("PATHFINDER_")}
+        port = self.ports.setdefault(name, free_port())
+        return {
+            **kept,
+            "PATHFINDER_KAFKA_BOOTSTRAP": self.bootstrap,
+            "PATHFINDER_TOPIC_PREFIX": self.prefix,
+            "PATHFINDER_PARTITIONS": str(self.partitions),
+            "PATHFINDER_METRICS_PORT": str(port),
+            "PATHFINDER_DATA_DIR": str(self.workdir / "data" / name),
+            "PATHFINDER_CLOCK": "event",
+            "PATHFINDER_TICK_SECONDS": "1",
+            "PATHFINDER_CLOCK_IDLE_SECONDS": "2",
+            "PATHFINDER_ONE_RECORD_PER_BATCH": "true" if self.broker else "false",
+            **self.settings,
+        }
+
+    def start(self, name: str) -> None:
+        """Start worker `name`: a service, or "<service>-<n>" for another worker of it."""
+        service = name.split("-")[0]
+        log = (self.workdir / f"{name}.log").open("ab")
+        command = [sys.executable, "-m", "faust", "-A", f"services.{service}.app", "worker"]
+        self.workers[name] = subprocess.Popen(
+            [*command, "-l", "info"],
+            cwd=ROOT, env=self.environment(name), stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+
+    def stop(self, name: str, how: int = signal.SIGTERM) -> None:
+        worker = self.workers.pop(name)
+        worker.send_signal(how)
+        try:
+            worker.wait(20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
 
 
 def wait_for(condition, timeout: float, interval: float = 1.0):  # type: ignore[no-untyped-def]

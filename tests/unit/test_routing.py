@@ -6,8 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.core.routing import case_key, shard_of
-from tests.builders import event
+from schemas.catalogue import MAX_REFERENCE_LENGTH
+from services.core.routing import MAX_KEY_BYTES, case_key, shard_of
+from tests.builders import event, line
 
 subjects = st.text(min_size=1, max_size=30).filter(lambda text: "\x00" not in text)
 
@@ -64,3 +65,12 @@ def test_no_other_value_stops_an_escaped_subject_being_read():
 )  # fmt: skip
 def test_a_line_that_cannot_be_read_routes_to_the_empty_key_without_raising(raw):
     assert case_key(raw) == b""
+
+
+def test_a_subject_longer_than_any_reference_is_no_key():
+    # given a subject at the longest a reference can be, and one past it
+    longest = "é" * MAX_REFERENCE_LENGTH
+    too_long = "x" * (MAX_KEY_BYTES + 1)
+    # then the first routes by itself and the second, refused anyway, by no key
+    assert case_key(line(event("HearingHeld", subject=longest))) == longest.encode()
+    assert case_key(line(event("HearingHeld", subject=too_long))) == b""
