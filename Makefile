@@ -9,7 +9,7 @@ OUT := out
 RUN_CASES ?= 3000
 RUN_SEED ?= 2025
 
-.PHONY: install system-packages run replay-demo test lint unit bench schemas clean
+.PHONY: install system-packages run replay-demo test lint unit e2e faults bench schemas clean
 
 # Programs the tests run as real components: socat (the TLS proxy in front of the embedded
 # broker) and Prometheus's promtool. Installed from Debian's packages when missing and allowed.
@@ -51,10 +51,19 @@ lint: $(INSTALLED)
 	$(BIN)/mypy schemas services
 	$(BIN)/python -m schemas.generate --check
 
+# Fast tiers first: no broker in `unit`; `e2e` runs the broker, workers and `pathfinder up`;
+# `faults` kills, scales and poisons them.
 unit: $(INSTALLED) system-packages
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest tests/unit tests/property tests/corpus tests/static tests/agents \
+		tests/integration
 
-test: lint unit
+e2e: $(INSTALLED) system-packages
+	$(BIN)/python -m pytest tests/e2e tests/stack
+
+faults: $(INSTALLED) system-packages
+	$(BIN)/python -m pytest tests/faults
+
+test: lint unit e2e faults
 
 bench: $(INSTALLED)
 	$(BIN)/python benchmarks/replay_rate.py
