@@ -4,7 +4,9 @@ Under the event clock each partition has a watermark, the latest business date s
 the earliest watermark among the partitions that have traffic, so no partition's held messages
 expire, and no deadline passes, because another partition's publishers are further ahead. A
 partition quiet for longer than the idle time stops holding the others back and follows them;
-when every partition is quiet, today is the furthest any has reached. Today never goes back.
+when every partition is quiet, today is the furthest any has reached. A partition with no event
+yet, not yet quiet for the idle time (just started, just assigned), holds today where it was: its
+publishers may be anywhere. Today never goes back.
 """
 
 import datetime as dt
@@ -13,17 +15,21 @@ from typing import NamedTuple
 
 
 class Watermark(NamedTuple):
-    """How far one partition has got: its latest business date and whether it is idle."""
+    """How far one partition has got: its latest business date (None: no event yet), and
+    whether it is idle."""
 
-    on: dt.date
+    on: dt.date | None
     idle: bool
 
 
 def fair_today(watermarks: Iterable[Watermark], before: dt.date | None) -> dt.date | None:
     """Today by the event clock: the slowest active partition, never earlier than `before`."""
     marks = list(watermarks)
-    active = [mark.on for mark in marks if not mark.idle]
-    candidate = min(active) if active else max((mark.on for mark in marks), default=None)
+    if any(mark.on is None and not mark.idle for mark in marks):
+        return before
+    active = [mark.on for mark in marks if mark.on is not None and not mark.idle]
+    dated = [mark.on for mark in marks if mark.on is not None]
+    candidate = min(active) if active else max(dated, default=None)
     if candidate is None or (before is not None and candidate < before):
         return before
     return candidate

@@ -42,6 +42,7 @@ class GatekeepingWorker(Worker):
         )
         self.open_cirs = PartitionIndex()  # cases whose CIR awaits filing: what ticks look at
         self.on_revoked(self.open_cirs.drop)
+        self.keep_clock_for(topics.case_events)
         self.alerts_raised = Counter(
             "pathfinder_alerts_raised", "CIR deadline alerts raised.", ["kind", "site"],
             registry=self.registry,

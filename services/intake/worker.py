@@ -25,8 +25,8 @@ from services.core.ledger import (
 from services.core.routing import case_key
 from services.core.rules import Rules
 from services.core.validation import Rejection
-from services.streaming.app import MAX_REQUEST_BYTES
 from services.streaming.dead_letters import Position
+from services.streaming.faust_app import MAX_REQUEST_BYTES
 from services.streaming.ledgers import (
     Origin,
     decode_ledger,
@@ -62,6 +62,7 @@ class IntakeWorker(Worker):
         )
         self.waiting = PartitionIndex()  # cases with held messages: what a tick looks at
         self.on_revoked(self.waiting.drop)
+        self.keep_clock_for(topics.intake_by_case)
         Gauge(
             "pathfinder_held_events",
             "Messages waiting for a prerequisite, on the partitions this worker owns.",

@@ -22,7 +22,7 @@ REPORT_FORM = 1
 
 
 class PartitionMark(msgspec.Struct, frozen=True):
-    on: dt.date
+    on: dt.date | None  # None: no event yet on the partition
     idle: bool
 
 
@@ -39,9 +39,9 @@ encode_report = msgspec.json.Encoder().encode
 decode_report = msgspec.json.Decoder(ClockReport).decode
 
 
-def london_today() -> dt.date:
+def london_today(now: dt.datetime | None = None) -> dt.date:
     """The calendar date in the courts' time zone, whatever the host's."""
-    return dt.datetime.now(COURTS_TIME_ZONE).date()
+    return (now or dt.datetime.now(dt.UTC)).astimezone(COURTS_TIME_ZONE).date()
 
 
 class BusinessClock:
@@ -64,7 +64,8 @@ class BusinessClock:
         self._stale_seconds = stale_seconds
         self._now = now
         self._wall_today = wall_today
-        self._own: dict[int, tuple[dt.date, float]] = {}  # partition -> (watermark, last event)
+        # partition -> (watermark, when it last had an event or was assigned)
+        self._own: dict[int, tuple[dt.date | None, float]] = {}
         self._heard: dict[int, tuple[PartitionMark, float]] = {}  # from others, when heard
         self._today: dt.date | None = None
 
@@ -73,8 +74,16 @@ class BusinessClock:
         if self.mode == "wall":
             return
         mark = self._own.get(partition)
-        latest = business_date if mark is None or business_date > mark[0] else mark[0]
+        latest = mark[0] if mark and mark[0] and mark[0] > business_date else business_date
         self._own[partition] = (latest, self._now())
+
+    def assigned(self, partitions: Iterable[int]) -> None:
+        """Partitions this worker owns now: those new to it hold today until they have had an
+        event or been quiet for the idle time."""
+        if self.mode == "wall":
+            return
+        for partition in partitions:
+            self._own.setdefault(partition, (None, self._now()))
 
     def forget(self, partitions: Iterable[int]) -> None:
         """Partitions this worker no longer owns: their new owner reports them from now on."""

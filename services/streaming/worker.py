@@ -24,10 +24,10 @@ from prometheus_client import CollectorRegistry, Counter
 from services.config import Settings
 from services.core.rules import Rules
 from services.core.validation import Validator
-from services.streaming.app import add_health_pages, make_app
 from services.streaming.clock import BusinessClock, ClockReport
 from services.streaming.dead_letters import DeadLetters, Position
 from services.streaming.failures import processing_error, where_raised
+from services.streaming.faust_app import add_health_pages, make_app
 from services.streaming.ticks import PartitionIndex, send_ticks
 from services.topics import Topics
 
@@ -84,6 +84,17 @@ class Worker:
     def owned(self, topic: str) -> set[int]:
         """The partitions of `topic` assigned to this worker now."""
         return {tp.partition for tp in self.app.consumer.assignment() if tp.topic == topic}
+
+    def keep_clock_for(self, topic: str) -> None:
+        """Keep the event clock's watermarks for `topic`: a partition newly assigned holds
+        today until it has had an event or been quiet for the idle time."""
+
+        async def on_assigned(
+            sender: Any, /, *assigned: set[Any], signal: Any = None, **_: Any
+        ) -> None:
+            self.clock.assigned(tp.partition for tps in assigned for tp in tps if tp.topic == topic)
+
+        self.app.on_partitions_assigned.connect(on_assigned)
 
     def on_revoked(self, forget: Callable[[set[int]], None]) -> None:
         """Call `forget(partitions)` whenever partitions are taken from this worker."""

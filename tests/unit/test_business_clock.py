@@ -1,0 +1,109 @@
+"""The business clock: fair to every partition under the event clock, London's date on the wall."""
+
+import datetime as dt
+
+from services.core.clock import Watermark, fair_today, hold_expired
+from services.streaming.clock import BusinessClock, ClockReport, PartitionMark, london_today
+
+D = dt.date
+IDLE_SECONDS, STALE_SECONDS = 10.0, 30.0
+
+
+class FakeTime:
+    """Monotonic seconds that a test moves on."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def event_clock(time: FakeTime, worker: str = "me") -> BusinessClock:
+    return BusinessClock("event", worker, IDLE_SECONDS, STALE_SECONDS, now=time)
+
+
+def test_today_is_the_slowest_partition_with_traffic():
+    marks = [Watermark(D(2025, 3, 1), False), Watermark(D(2025, 1, 6), False)]
+    assert fair_today(marks, None) == D(2025, 1, 6)
+
+
+def test_an_idle_partition_follows_the_others_and_all_idle_means_the_furthest():
+    busy_and_idle = [Watermark(D(2025, 3, 1), False), Watermark(D(2025, 1, 6), True)]
+    all_idle = [Watermark(D(2025, 3, 1), True), Watermark(D(2025, 1, 6), True)]
+    assert fair_today(busy_and_idle, None) == D(2025, 3, 1)
+    assert fair_today(all_idle, None) == D(2025, 3, 1)
+
+
+def test_today_never_goes_back_and_is_unknown_before_any_event():
+    assert fair_today([Watermark(D(2025, 1, 6), False)], D(2025, 2, 3)) == D(2025, 2, 3)
+    assert fair_today([], None) is None
+
+
+def test_the_hold_limit_counts_whole_days_after_arrival():
+    assert not hold_expired(D(2025, 3, 3), D(2025, 4, 2), 30)
+    assert hold_expired(D(2025, 3, 3), D(2025, 4, 3), 30)
+
+
+def test_a_partition_ahead_on_another_worker_does_not_move_this_workers_today():
+    # given this worker at 6 January on partition 0, and another at 1 March on partition 1
+    time = FakeTime()
+    clock = event_clock(time)
+    clock.saw(0, D(2025, 1, 6))
+    marks = {1: PartitionMark(D(2025, 3, 1), idle=False)}
+    clock.heard(ClockReport(worker="other", today=D(2025, 3, 1), marks=marks))
+    # then today is the slower one, until this worker's partition has been quiet for a while
+    assert clock.today() == D(2025, 1, 6)
+    time.now += IDLE_SECONDS + 1
+    assert clock.today() == D(2025, 3, 1)
+
+
+def test_a_report_not_heard_again_counts_as_idle_and_a_revoked_partition_is_forgotten():
+    time = FakeTime()
+    clock = event_clock(time)
+    clock.saw(0, D(2025, 3, 1))
+    marks = {1: PartitionMark(D(2025, 1, 6), idle=False)}
+    clock.heard(ClockReport(worker="other", today=D(2025, 1, 6), marks=marks))
+    assert clock.today() == D(2025, 1, 6)
+    time.now += STALE_SECONDS + 1  # the other worker stopped reporting
+    clock.saw(0, D(2025, 3, 2))
+    assert clock.today() == D(2025, 3, 2)
+    clock.forget({0})
+    assert clock.report().marks == {}
+
+
+def test_a_worker_takes_no_notice_of_its_own_report():
+    time = FakeTime()
+    clock = event_clock(time)
+    own = ClockReport(
+        worker="me", today=D(2025, 3, 1), marks={0: PartitionMark(D(2025, 3, 1), False)}
+    )
+    clock.heard(own)
+    assert clock.today() is None
+
+
+def test_the_wall_clock_is_the_date_in_london_whatever_the_hosts_time_zone():
+    # 23:30 UTC on 30 June is 00:30 on 1 July in London (British Summer Time)
+    late_june_utc = dt.datetime(2025, 6, 30, 23, 30, tzinfo=dt.UTC)
+    assert london_today(late_june_utc) == D(2025, 7, 1)
+    # and 23:30 UTC on 30 December is still 30 December in London (GMT)
+    assert london_today(dt.datetime(2025, 12, 30, 23, 30, tzinfo=dt.UTC)) == D(2025, 12, 30)
+    clock = BusinessClock(
+        "wall", "me", IDLE_SECONDS, STALE_SECONDS, wall_today=lambda: D(2026, 1, 5)
+    )
+    clock.saw(0, D(2099, 1, 1))
+    assert clock.today() == D(2026, 1, 5)
+
+
+def test_a_partition_without_an_event_yet_holds_today_until_it_has_been_quiet():
+    # given a worker just assigned two partitions, one of which has an event far ahead
+    time = FakeTime()
+    clock = event_clock(time)
+    clock.assigned({0, 1})
+    clock.saw(0, D(2099, 12, 31))
+    # then today is not decided by that one partition while the other may still have traffic
+    assert clock.today() is None
+    time.now += IDLE_SECONDS + 1
+    clock.saw(0, D(2099, 12, 31))
+    assert clock.today() == D(2099, 12, 31)
+    assert fair_today([Watermark(None, False), Watermark(D(2025, 1, 6), False)], None) is None
