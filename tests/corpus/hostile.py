@@ -20,7 +20,7 @@ from typing import Any
 import orjson
 
 from schemas.catalogue import MAX_MESSAGE_BYTES
-from tests.builders import DEFAULT_DATA
+from tests import builders
 
 HERE = Path(__file__).resolve().parent
 CORPUS_FILE = HERE / "hostile.jsonl"
@@ -39,17 +39,8 @@ class Lines:
     def event(
         self, event_type: str, subject: str = "PF-HOST-000001", site: str = "dorset", **data: Any
     ) -> dict[str, Any]:
-        return {
-            "specversion": "1.0",
-            "id": next(self._ids),
-            "source": "corpus/hostile",
-            "type": event_type,
-            "subject": subject,
-            "time": "2024-06-03T10:15:00+01:00",
-            "site": site,
-            "datacontenttype": "application/json",
-            "data": {**DEFAULT_DATA[event_type], **data},
-        }
+        valid = builders.event(event_type, subject, site, **data)
+        return {**valid, "id": next(self._ids), "source": "corpus/hostile"}
 
     def line(self, event_type: str, **fields: Any) -> bytes:
         return orjson.dumps(self.event(event_type, **fields))

@@ -14,7 +14,8 @@ from typing import Any
 from services.core.fold import ReplayFold, ReplayResult
 from services.core.rules import Rules
 from services.reporting.collector import COUNTED, GAUGED, SHARES
-from tests.e2e.harness import KeyedRecord, Observed, wait_for
+from tests.e2e.harness import KeyedRecord, Observed
+from tests.polling import wait_for
 
 Metrics = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 PREFIX_COMPARED = 1000  # a truncated dead letter keeps far more than this of the message

@@ -170,13 +170,3 @@ class Pipeline(Observed):
         except subprocess.TimeoutExpired:
             worker.kill()
             worker.wait()
-
-
-def wait_for(condition, timeout: float, interval: float = 1.0):  # type: ignore[no-untyped-def]
-    """Poll until condition() is truthy; return its last value (falsy on timeout)."""
-    deadline = time.monotonic() + timeout
-    value = condition()
-    while not value and time.monotonic() < deadline:
-        time.sleep(interval)
-        value = condition()
-    return value

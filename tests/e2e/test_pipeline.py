@@ -24,7 +24,8 @@ from services.reference.sites_file import load_sites
 from services.reporting.collector import COUNTED
 from services.simulator import SimulationConfig, simulate
 from tests.builders import event, line
-from tests.e2e.harness import Pipeline, wait_for
+from tests.e2e.harness import Pipeline
+from tests.polling import wait_for
 
 pytestmark = pytest.mark.e2e
 HOLD_LIMIT_DAYS = 30

@@ -17,8 +17,9 @@ import pytest
 from services.core.alerts import CIR_OVERDUE, alert_id, awaits_deadline, due_status
 from services.core.fold import ReplayFold
 from tests.e2e.expectations import assert_settles_on_the_replay, replay_lines
-from tests.e2e.harness import Pipeline, wait_for
+from tests.e2e.harness import Pipeline
 from tests.e2e.test_pipeline import simulated_log
+from tests.polling import wait_for
 
 pytestmark = pytest.mark.e2e
 JOINERS = ("intake-2", "gatekeeping-2", "reporting-2")

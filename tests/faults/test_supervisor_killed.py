@@ -4,7 +4,8 @@ import signal
 
 import pytest
 
-from tests.stack.harness import Up, alive, port_free, wait_for
+from tests.polling import wait_for
+from tests.stack.harness import Up, alive, port_free
 
 pytestmark = pytest.mark.e2e
 

@@ -15,8 +15,9 @@ import pytest
 
 from services.topics import Topics
 from tests.e2e.expectations import assert_settles_on_the_replay, replay_lines
-from tests.e2e.harness import Observed, wait_for
+from tests.e2e.harness import Observed
 from tests.e2e.test_pipeline import simulated_log
+from tests.polling import wait_for
 from tests.stack.harness import SERVICES, Up, alive, ready
 
 pytestmark = pytest.mark.e2e

@@ -12,12 +12,11 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Callable
 from contextlib import closing, suppress
 from pathlib import Path
-from typing import TypeVar
 
 from services.stack.broker import free_port
+from tests.polling import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("intake", "gatekeeping", "reporting")
@@ -27,7 +26,6 @@ PORT_VARIABLES = {
     "gatekeeping": "PATHFINDER_GATEKEEPING_METRICS_PORT",
     "reporting": "PATHFINDER_REPORTING_METRICS_PORT",
 }
-T = TypeVar("T")
 
 
 def _restore_stop_signals() -> None:
@@ -179,13 +177,3 @@ def port_free(port: int) -> bool:
         except OSError:
             return False
     return True
-
-
-def wait_for(condition: Callable[[], T], timeout: float, interval: float = 0.5) -> T:
-    """Poll until condition() is truthy; its last value (falsy on timeout)."""
-    deadline = time.monotonic() + timeout
-    value = condition()
-    while not value and time.monotonic() < deadline:
-        time.sleep(interval)
-        value = condition()
-    return value

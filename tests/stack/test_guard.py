@@ -6,7 +6,8 @@ import sys
 import time
 
 from services.stack.children import GuardedProcess
-from tests.stack.harness import alive, wait_for
+from tests.polling import wait_for
+from tests.stack.harness import alive
 
 # Writes its pid, says which signal it got, and exits 0 on SIGTERM unless told to ignore it.
 PROGRAM = """

@@ -8,7 +8,8 @@ import socket
 import pytest
 
 from services.stack.workers import RestartPolicy
-from tests.stack.harness import Up, alive, healthy, port_free, wait_for
+from tests.polling import wait_for
+from tests.stack.harness import Up, alive, healthy, port_free
 
 
 def test_the_wait_before_a_restart_doubles_up_to_its_cap():
