@@ -2,6 +2,7 @@
 
     python benchmarks/stream_rate.py [--events 20000] [--seed 11] [--rate 100] [--seconds 60]
                                      [--poll-ms 25] [--only throughput|latency] [--workdir DIR]
+                                     [--batching one-record|usual|compare]
 
 Each measurement gets a fresh pipeline (tests/e2e/harness.py: the embedded broker and the intake,
 gatekeeping and reporting workers as processes, 4 partitions, event clock), warmed up by one
@@ -48,8 +49,9 @@ if str(ROOT) not in sys.path:  # run as a file, only benchmarks/ is on the path;
     sys.path.insert(0, str(ROOT))
 
 from tests.builders import event, line  # noqa: E402
-from tests.e2e.harness import Pipeline, wait_for  # noqa: E402
+from tests.e2e.harness import Pipeline  # noqa: E402
 from tests.e2e.test_pipeline import differences  # noqa: E402
+from tests.polling import wait_for  # noqa: E402
 
 START, END = dt.date(2025, 1, 1), dt.date(2025, 12, 31)
 APPLICATIONS = ("pathfinder_applications_total", (("site", "all"),))
@@ -134,7 +136,9 @@ def follow(
     return reached
 
 
-def measure_throughput(workdir: Path, events: int, seed: int, poll: float, timeout: float) -> None:
+def measure_throughput(
+    workdir: Path, events: int, seed: int, poll: float, timeout: float, one_record: bool = True
+) -> None:
     lines = simulated_lines(events, seed)
     warm = application("PF-BENCH-WARMUP")
     log = workdir / "throughput.jsonl"
@@ -147,7 +151,12 @@ def measure_throughput(workdir: Path, events: int, seed: int, poll: float, timeo
         f"{sum(expected.rejected.values()):,})"
     )
     started = time.perf_counter()
-    with Pipeline(fresh(workdir / "throughput")) as pipeline, ThreadPoolExecutor(1) as pool:
+    batching = {"PATHFINDER_ONE_RECORD_PER_BATCH": str(one_record).lower()}
+    print(f"    workers produce {'one record per batch' if one_record else 'batches as usual'}")
+    with (
+        Pipeline(fresh(workdir / "throughput"), **batching) as pipeline,
+        ThreadPoolExecutor(1) as pool,
+    ):
         warm_up(pipeline, warm)
         print(f"    pipeline up and warmed in {time.perf_counter() - started:.1f} s")
         begin = time.perf_counter()
@@ -273,6 +282,9 @@ def percentile(values: list[float], q: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
 
 
+BATCHINGS = {"one-record": (True,), "usual": (False,), "compare": (True, False, True, False)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=20_000, help="lines in the throughput log")
@@ -283,12 +295,22 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=300.0, help="give up on a run after it")
     parser.add_argument("--only", choices=("throughput", "latency"))
     parser.add_argument("--workdir", type=Path, help="keep logs here (default: a temporary dir)")
+    parser.add_argument(
+        "--batching", choices=("one-record", "usual", "compare"), default="one-record",
+        help="the throughput run's producer batches: one record each (as on the embedded broker),"
+        " the Kafka clients' usual, or both alternately twice",
+    )  # fmt: skip
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="stream-rate-") as temporary:
         workdir = args.workdir or Path(temporary)
         workdir.mkdir(parents=True, exist_ok=True)
         if args.only in (None, "throughput"):
-            measure_throughput(workdir, args.events, args.seed, 0.25, args.timeout)
+            for run, one_record in enumerate(BATCHINGS[args.batching]):
+                directory = workdir / f"run-{run}"
+                directory.mkdir()
+                measure_throughput(
+                    directory, args.events, args.seed, 0.25, args.timeout, one_record
+                )
         if args.only in (None, "latency"):
             measure_latency(workdir, args.rate, args.seconds, args.poll_ms / 1000, args.timeout)
 
