@@ -32,6 +32,7 @@ from services.streaming.ledgers import (
     decode_ledger,
     encode_ledger,
     partition_entries,
+    stamp_arrivals,
     summarise,
 )
 from services.streaming.ticks import PartitionIndex, tick_report
@@ -112,8 +113,7 @@ class IntakeWorker(Worker):
             await self._refuse(case_key(raw), raw, source, checked)
             return
         self.clock.saw(partition, checked.on)
-        received_on = self.clock.today() or checked.on
-        origin = Origin(raw=raw, received_on=received_on, **source._asdict())
+        origin = Origin(raw=raw, received_on=self.clock.today(), **source._asdict())
         subject = checked.subject.encode()
         ledger = self._ledger(subject)
         for outcome in receive(ledger, checked, origin, self.rules):
@@ -148,13 +148,14 @@ class IntakeWorker(Worker):
 
         async def expire(subject: bytes) -> None:
             ledger = decode_ledger(self.ledgers[subject], self.validate)
+            stamped = stamp_arrivals(ledger, today)
             limit = self.settings.hold_limit_days
             expired = expire_held(
                 ledger, lambda held: hold_expired(held.token.received_on, today, limit)
             )
             for outcome in expired:
                 await self._settle(outcome)
-            if expired:
+            if expired or stamped:
                 self.ledgers[subject] = encode_ledger(ledger, partition)
             self.waiting.mark(partition, subject, bool(ledger.held))
 

@@ -26,7 +26,9 @@ class Origin(msgspec.Struct, frozen=True, kw_only=True):
     topic: str
     partition: int
     offset: int
-    received_on: dt.date  # the business clock's date when it arrived: the hold limit counts from it
+    # The business clock's date when it arrived, which the hold limit counts from; None when the
+    # event clock had not decided a date yet (the first date it decides is stamped then).
+    received_on: dt.date | None
 
 
 class _StoredLedger(msgspec.Struct, kw_only=True):
@@ -73,6 +75,15 @@ def decode_ledger(stored: bytes, validate: Validator) -> CaseLedger:
             raise ValueError(f"a held message no longer validates ({event.reason})")
         ledger.held.append(Held(event, origin))
     return ledger
+
+
+def stamp_arrivals(ledger: CaseLedger, today: dt.date) -> bool:
+    """Give held messages that arrived before the clock had a date today's; whether any had."""
+    undated = [held for held in ledger.held if held.token.received_on is None]
+    for held in undated:
+        stamped = Held(held.event, msgspec.structs.replace(held.token, received_on=today))
+        ledger.held[ledger.held.index(held)] = stamped
+    return bool(undated)
 
 
 def summarise(stored: bytes) -> LedgerSummary:

@@ -1,6 +1,7 @@
 """The intake worker's agents: re-keying, admitting, holding, expiring, and failing safely."""
 
 import asyncio
+import datetime as dt
 import re
 
 import pytest
@@ -9,7 +10,7 @@ from faust.types import TP
 from services.bootstrap import build_intake
 from services.intake import worker as intake_module
 from services.streaming.failures import PROCESSING_ERROR
-from tests.agents.conftest import headers_of, tick
+from tests.agents.conftest import headers_of, tick, tick_on
 from tests.builders import event, line
 
 ORIGIN = {"origin": b"pathfinder.court-events.v1/2/41"}
@@ -58,7 +59,7 @@ async def test_admit_dead_letters_with_reason_worker_and_source(intake, record):
     assert (headers["source-partition"], headers["source-offset"]) == (b"2", b"41")
 
 
-async def test_a_held_message_waits_the_hold_limit_from_its_own_business_date(intake, record):
+async def test_a_held_message_waits_the_hold_limit_from_the_date_it_arrived(intake, record):
     # given a CirFiled held on 2025-03-03, the first message this worker takes
     dead, _ = record(intake.dead_letter_topic), record(intake.case_events)
     filed = line(event("CirFiled", filed_on="2025-03-03"))
@@ -178,3 +179,25 @@ async def test_a_partition_assigned_later_expires_its_held_messages(build, setti
     [message] = dead.messages
     assert headers_of(message)["reason"] == b"missing_prerequisite"
     assert message["value"] == filed
+
+
+async def test_a_message_held_before_the_clock_has_a_date_counts_from_its_first_date(
+    intake, record
+):
+    # given a message held while a partition with no event yet keeps the clock undecided
+    dead, _ = record(intake.dead_letter_topic), record(intake.case_events)
+    intake.clock.assigned({0, 1})
+    filed = line(event("CirFiled", filed_on="2099-12-20"))
+    async with intake.admit.test_context() as agent:
+        await agent.put(filed, key=CASE, headers=ORIGIN, partition=0)
+        assert intake.clock.today() is None
+        # when ticks come on the first date the clock decides, and on the hold limit after it
+        for today in (dt.date(2100, 1, 5), dt.date(2100, 2, 4)):
+            value, headers = tick_on(intake, today)
+            await agent.put(value, key=b"", headers=headers, partition=0)
+            assert dead.messages == []
+        value, headers = tick_on(intake, dt.date(2100, 2, 5))
+        await agent.put(value, key=b"", headers=headers, partition=0)
+    # then it waited the hold limit from the first date, not from its own (later) business date
+    [message] = dead.messages
+    assert headers_of(message)["reason"] == b"missing_prerequisite"
