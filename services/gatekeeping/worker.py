@@ -4,6 +4,7 @@ Built by `services.bootstrap.build_gatekeeping`; run through `services/gatekeepi
 """
 
 import datetime as dt
+from collections.abc import Awaitable
 from functools import partial
 from typing import Any
 
@@ -78,35 +79,42 @@ class GatekeepingWorker(Worker):
         key = event.subject.encode()
         stored = self.cases.get(key)
         ledger = decode_ledger(stored, self.validate) if stored is not None else CaseLedger()
+        sent = []
         for outcome in receive(ledger, event, None, self.rules):
             self.processed.labels("gatekeeping", outcome.kind).inc()
             if outcome.kind == ACCEPTED:
                 for derived_event in derived_events(ledger.state, outcome.event):
-                    await self.derived.send(key=key, value=encode(derived_event))
-        # Facts are sent even for a redelivered event: after a crash its facts may not have gone
-        # out, and reporting keeps only a newer version, so sending them twice changes nothing.
+                    sent.append(await self.derived.send(key=key, value=encode(derived_event)))
+        # Facts are sent even for a redelivered event: reporting keeps only a newer version, so
+        # sending them twice changes nothing.
         facts = CaseFacts(subject=event.subject, version=ledger.state.version, state=ledger.state)
-        await self.case_facts.send(key=key, value=encode(facts))
+        sent.append(await self.case_facts.send(key=key, value=encode(facts)))
         today = self.clock.today()
         if today is not None:
-            await self._alert(ledger, event.subject, today)
+            sent += await self._alert(ledger, event.subject, today)
+        await self.delivered(sent)
         self.cases[key] = encode_ledger(ledger, partition)
         self.open_cirs.mark(partition, key, awaits_deadline(ledger.state))
 
     async def _alert_quiet_case(self, key: bytes, partition: int, today: dt.date) -> None:
         ledger = decode_ledger(self.cases[key], self.validate)
-        if await self._alert(ledger, key.decode(), today):
+        sent = await self._alert(ledger, key.decode(), today)
+        if sent:
+            await self.delivered(sent)
             self.cases[key] = encode_ledger(ledger, partition)
         self.open_cirs.mark(partition, key, awaits_deadline(ledger.state))
 
-    async def _alert(self, ledger: CaseLedger, subject: str, today: dt.date) -> bool:
-        raised = raise_alerts(ledger.state, subject, today, self.rules.calendar)
-        for alert in raised:
+    async def _alert(
+        self, ledger: CaseLedger, subject: str, today: dt.date
+    ) -> list[Awaitable[Any]]:
+        """Raise the alerts the case calls for today; the acknowledgements to await."""
+        sent = []
+        for alert in raise_alerts(ledger.state, subject, today, self.rules.calendar):
             self.alerts_raised.labels(alert.kind, alert.site).inc()
             message = {"type": alert.kind, **msgspec.to_builtins(alert)}
             del message["kind"]
-            await self.derived.send(key=subject.encode(), value=encode(message))
-        return bool(raised)
+            sent.append(await self.derived.send(key=subject.encode(), value=encode(message)))
+        return sent
 
     def _open_entries(self, partition: int) -> Any:
         return partition_entries(

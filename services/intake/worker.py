@@ -4,6 +4,7 @@ Built by `services.bootstrap.build_intake`; run through `services/intake/app.py`
 """
 
 import datetime as dt
+from collections.abc import Awaitable
 from contextlib import suppress
 from functools import partial
 from typing import Any
@@ -116,8 +117,10 @@ class IntakeWorker(Worker):
         origin = Origin(raw=raw, received_on=self.clock.today(), **source._asdict())
         subject = checked.subject.encode()
         ledger = self._ledger(subject)
+        sent = []
         for outcome in receive(ledger, checked, origin, self.rules):
-            await self._settle(outcome)
+            sent += await self._settle(outcome)
+        await self.delivered(sent)
         self.ledgers[subject] = encode_ledger(ledger, partition)
         self.waiting.mark(partition, subject, bool(ledger.held))
 
@@ -125,23 +128,27 @@ class IntakeWorker(Worker):
         stored = self.ledgers.get(subject)
         return decode_ledger(stored, self.validate) if stored is not None else CaseLedger()
 
-    async def _settle(self, outcome: Outcome) -> None:
+    async def _settle(self, outcome: Outcome) -> list[Awaitable[Any]]:
+        """Send on or dead-letter what an outcome calls for; the acknowledgements to await."""
         origin: Origin = outcome.token
         if outcome.kind == ACCEPTED:
             self.processed.labels("intake", "accepted").inc()
-            await self.case_events.send(key=outcome.event.subject.encode(), value=origin.raw)
-        elif outcome.kind == DUPLICATE:
+            key = outcome.event.subject.encode()
+            return [await self.case_events.send(key=key, value=origin.raw)]
+        if outcome.kind == DUPLICATE:
             self.processed.labels("intake", "duplicate").inc()
         elif outcome.kind != HELD:
             assert outcome.rejection is not None
             source = Position(origin.topic, origin.partition, origin.offset)
-            await self._refuse(
-                outcome.event.subject.encode(), origin.raw, source, outcome.rejection
-            )
+            key = outcome.event.subject.encode()
+            return [await self._refuse(key, origin.raw, source, outcome.rejection)]
+        return []
 
-    async def _refuse(self, key: bytes, raw: bytes, source: Position, rejection: Rejection) -> None:
+    async def _refuse(
+        self, key: bytes, raw: bytes, source: Position, rejection: Rejection
+    ) -> Awaitable[Any]:
         self.processed.labels("intake", "refused").inc()
-        await self.dead_letters.send(key, raw, rejection, source)
+        return await self.dead_letters.send(key, raw, rejection, source)
 
     async def _expire(self, partition: int, today: dt.date) -> None:
         """Dead-letter this partition's held messages that waited past the hold limit."""
@@ -153,8 +160,10 @@ class IntakeWorker(Worker):
             expired = expire_held(
                 ledger, lambda held: hold_expired(held.token.received_on, today, limit)
             )
+            sent = []
             for outcome in expired:
-                await self._settle(outcome)
+                sent += await self._settle(outcome)
+            await self.delivered(sent)
             if expired or stamped:
                 self.ledgers[subject] = encode_ledger(ledger, partition)
             self.waiting.mark(partition, subject, bool(ledger.held))

@@ -6,7 +6,8 @@ dead letter however often it is sent, so it is counted once. A dead letter that 
 message limit keeps as many leading bytes as fit, with a header giving the original length.
 """
 
-from typing import NamedTuple
+from collections.abc import Awaitable
+from typing import Any, NamedTuple
 
 from faust.types import TopicT
 from prometheus_client import CollectorRegistry, Counter
@@ -69,9 +70,13 @@ class DeadLetters:
             registry=registry,
         )
 
-    async def send(self, key: bytes, raw: bytes, rejection: Rejection, source: Position) -> None:
-        """Dead-letter `raw`, keyed like the case it belongs to (b"" when it has none)."""
+    async def send(
+        self, key: bytes, raw: bytes, rejection: Rejection, source: Position
+    ) -> Awaitable[Any]:
+        """Dead-letter `raw`, keyed like the case it belongs to (b"" when it has none); the
+        acknowledgement to await."""
         value, headers = dead_letter(raw, rejection, source, self._worker)
         key = key if len(key) <= MAX_KEY_BYTES else b""  # a publisher's key can be anything
-        await self._topic.send(key=key, value=value, headers=headers)
+        delivery = await self._topic.send(key=key, value=value, headers=headers)
         self.sent.labels(self._worker, rejection.reason).inc()
+        return delivery

@@ -9,8 +9,13 @@
   workers (one joining, one failing) is served in full by its new owner.
 - **Time.** Every worker sends its clock report into every partition of its tick topic and does its
   time-driven work when its own tick reaches a partition.
+- **Outputs before state.** What handling a message sends is acknowledged by the broker before
+  the table entry that records the message is written (`delivered`). A table's changelog may
+  otherwise reach the broker first; after a crash the message, delivered again, would then be
+  recognised as handled while what it sent was lost.
 """
 
+import asyncio
 import logging
 import os
 import secrets
@@ -130,6 +135,14 @@ class Worker:
             logger.critical("%s cannot dead-letter (%s): stopping", self.service, type(failure))
             await self.app.crash(failure)
 
+    @staticmethod
+    async def delivered(sent: list[Awaitable[Any]]) -> None:
+        """Wait until the broker has acknowledged every message sent (and not yield to the loop
+        when it already has)."""
+        pending = [delivery for delivery in sent if not _acknowledged(delivery)]
+        if pending:
+            await asyncio.gather(*pending)
+
     async def for_each_waiting(
         self,
         partition: int,
@@ -161,3 +174,9 @@ class Worker:
         """Hear a tick; the date to do time-driven work with, if it is this worker's own."""
         self.clock.heard(report)
         return report.today if report.worker == self.clock.worker else None
+
+
+def _acknowledged(delivery: Awaitable[Any]) -> bool:
+    if not isinstance(delivery, asyncio.Future) or not delivery.done():
+        return False
+    return not delivery.cancelled() and delivery.exception() is None

@@ -24,8 +24,11 @@ class SentMessages:
     def __init__(self) -> None:
         self.messages: list[dict[str, Any]] = []
 
-    async def send(self, **message: Any) -> None:
+    async def send(self, **message: Any) -> "asyncio.Future[None]":
         self.messages.append(message)
+        delivered: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        delivered.set_result(None)  # acknowledged at once, as a broker would
+        return delivered
 
     @property
     def values(self) -> list[bytes]:
