@@ -151,10 +151,11 @@ def measure_throughput(
         f"{sum(expected.rejected.values()):,})"
     )
     started = time.perf_counter()
-    batching = {"PATHFINDER_ONE_RECORD_PER_BATCH": str(one_record).lower()}
     print(f"    workers produce {'one record per batch' if one_record else 'batches as usual'}")
     with (
-        Pipeline(fresh(workdir / "throughput"), **batching) as pipeline,
+        Pipeline(
+            fresh(workdir / "throughput"), PATHFINDER_ONE_RECORD_PER_BATCH=str(one_record).lower()
+        ) as pipeline,
         ThreadPoolExecutor(1) as pool,
     ):
         warm_up(pipeline, warm)
