@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     # The embedded broker holds a first group join for half the session timeout: keep it short.
     session_timeout: float = Field(default=6.0, ge=3.0, le=300.0)
 
+    # A worker still rebalancing after this long ends itself, to be started afresh (a table's
+    # recovery happens within the rebalance: allow for the largest table).
+    rebalance_limit_seconds: float = Field(default=600.0, ge=10.0, le=86400.0)
+
     # The business clock: "wall" takes today's date; "event" the latest business date seen.
     clock: Literal["wall", "event"] = "wall"
     hold_limit_days: int = Field(default=30, ge=1, le=3650)

@@ -72,9 +72,14 @@ class ConsumerLag(Collector):
 
 
 def add_health_pages(
-    app: faust.App, registry: CollectorRegistry, ready: Callable[[], bool], service: str
+    app: faust.App,
+    registry: CollectorRegistry,
+    ready: Callable[[], bool],
+    stuck: Callable[[], bool],
+    service: str,
 ) -> None:
-    """Serve /metrics (Prometheus text), /healthz (the process is up), /readyz (it consumes)."""
+    """Serve /metrics (Prometheus text), /healthz (the process is up and not stuck in a
+    rebalance), /readyz (it consumes)."""
     registry.register(ConsumerLag(app, service))
 
     @app.page("/metrics")
@@ -84,6 +89,8 @@ def add_health_pages(
 
     @app.page("/healthz")
     async def healthz(view: faust.web.View, request: faust.web.Request) -> faust.web.Response:
+        if stuck():
+            return view.json({"status": "stuck in a rebalance"}, status=503)
         return view.json({"status": "ok"})
 
     @app.page("/readyz")

@@ -34,9 +34,11 @@ from services.streaming.dead_letters import DeadLetters, Position
 from services.streaming.failures import processing_error, where_raised
 from services.streaming.faust_app import add_health_pages, make_app
 from services.streaming.ticks import PartitionIndex, send_ticks
+from services.streaming.watchdog import RebalanceWatchdog
 from services.topics import Topics
 
 logger = logging.getLogger(__name__)
+WATCHDOG_SECONDS = 5.0
 
 
 def worker_id(service: str) -> str:
@@ -73,7 +75,12 @@ class Worker:
         )
         self._revoked: list[Callable[[set[int]], None]] = [self.clock.forget]
         self.app.on_partitions_revoked.connect(self._on_partitions_revoked)
-        add_health_pages(self.app, self.registry, self.ready, service)
+        self.watchdog = RebalanceWatchdog(self.app, settings.rebalance_limit_seconds)
+        self.app.timer(interval=WATCHDOG_SECONDS, name=f"{service}.watchdog")(self._watch)
+        add_health_pages(self.app, self.registry, self.ready, self.watchdog.stuck, service)
+
+    async def _watch(self) -> None:
+        self.watchdog.check()
 
     def topic(self, *names: str, **options: Any) -> TopicT:
         """A topic (or several, read as one channel) of raw bytes keyed by case reference."""

@@ -9,6 +9,7 @@ worker leaves too, the first alone does.
 """
 
 import threading
+import urllib.request
 from collections import defaultdict
 
 import msgspec
@@ -31,12 +32,13 @@ def test_workers_joining_and_leaving_mid_stream_lose_nothing(tmp_path, rules):
     lines = log.read_bytes().splitlines()
     expected, refused = replay_lines(lines, rules)
     with Pipeline(tmp_path, PATHFINDER_HOLD_LIMIT_DAYS="30") as pipeline:
-        publishing = threading.Thread(target=pipeline.publish, args=(lines[:-1], 120.0))
+        publishing = threading.Thread(target=pipeline.publish, args=(lines[:-1], 60.0))
         publishing.start()
         # when a second worker of every service joins a quarter of the way in
         assert wait_for(lambda: _received(pipeline) > len(lines) // 4, 120, 0.5)
         for name in JOINERS:
             pipeline.start(name)
+        assert wait_for(lambda: all(_consuming(pipeline, name) for name in JOINERS), 120, 0.5)
         # and the second intake and gatekeeping workers leave three quarters of the way in
         assert wait_for(
             lambda: _received(pipeline, "intake", "intake-2") > len(lines) * 3 // 4, 180, 0.5
@@ -54,6 +56,15 @@ def test_workers_joining_and_leaving_mid_stream_lose_nothing(tmp_path, rules):
         # and when the second reporting worker leaves, the first alone serves them
         pipeline.stop("reporting-2")
         assert_settles_on_the_replay(pipeline, expected, refused)
+
+
+def _consuming(pipeline: Pipeline, name: str) -> bool:
+    """The worker has joined its group and has partitions: /readyz answers 200."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{pipeline.ports[name]}/readyz", timeout=2):
+            return True
+    except OSError:  # refused, or 503 while it joins its group
+        return False
 
 
 def _received(pipeline: Pipeline, *names: str) -> float:
