@@ -14,7 +14,7 @@ from prometheus_client import Counter
 from services.config import Settings
 from services.core.alerts import awaits_deadline, raise_alerts
 from services.core.derived import CaseFacts, derived_events
-from services.core.ledger import ACCEPTED, CaseLedger, receive
+from services.core.ledger import ACCEPTED, HELD, CaseLedger, receive
 from services.core.rules import Rules
 from services.core.validation import Rejection
 from services.streaming.ledgers import decode_ledger, encode_ledger, partition_entries
@@ -25,7 +25,8 @@ encode = msgspec.json.Encoder().encode
 
 
 class NotOnTheCanonicalLog(ValueError):
-    """An event on the canonical log that the rules refuse: intake and gatekeeping disagree."""
+    """An event on the canonical log that the rules refuse or would hold: intake, which applied
+    it in this order, and gatekeeping disagree."""
 
 
 class GatekeepingWorker(Worker):
@@ -79,8 +80,11 @@ class GatekeepingWorker(Worker):
         key = event.subject.encode()
         stored = self.cases.get(key)
         ledger = decode_ledger(stored, self.validate) if stored is not None else CaseLedger()
+        outcomes = receive(ledger, event, None, self.rules)
+        if any(outcome.kind == HELD for outcome in outcomes):  # nothing is written: see above
+            raise NotOnTheCanonicalLog("an event the case is not ready for")
         sent = []
-        for outcome in receive(ledger, event, None, self.rules):
+        for outcome in outcomes:
             self.processed.labels("gatekeeping", outcome.kind).inc()
             if outcome.kind == ACCEPTED:
                 for derived_event in derived_events(ledger.state, outcome.event):

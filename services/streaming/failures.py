@@ -7,6 +7,9 @@ names only the exception's type and where in the code it was raised.
 import traceback
 from pathlib import Path
 
+import msgspec
+
+from services.core.details import field_detail
 from services.core.validation import Rejection
 
 PROCESSING_ERROR = "processing_error"
@@ -18,6 +21,14 @@ def where_raised(error: BaseException, frames: int = 4) -> str:
     return " > ".join(
         f"{Path(frame.filename).name}:{frame.lineno} in {frame.name}" for frame in summary
     )
+
+
+def what_failed(error: BaseException) -> str:
+    """The exception's type, and for a value that did not match its type, the field and rule
+    (reworded without the value, as a refusal's detail is)."""
+    if isinstance(error, msgspec.ValidationError):
+        return f"{type(error).__name__} ({field_detail(error, 'value')})"
+    return type(error).__name__
 
 
 def processing_error(worker: str, error: BaseException) -> Rejection:

@@ -31,7 +31,7 @@ from services.core.rules import Rules
 from services.core.validation import Validator
 from services.streaming.clock import BusinessClock, ClockReport
 from services.streaming.dead_letters import DeadLetters, Position
-from services.streaming.failures import processing_error, where_raised
+from services.streaming.failures import processing_error, what_failed, where_raised
 from services.streaming.faust_app import add_health_pages, make_app
 from services.streaming.ticks import PartitionIndex, send_ticks
 from services.streaming.watchdog import RebalanceWatchdog
@@ -131,7 +131,7 @@ class Worker:
         source = Position(message.topic, message.partition, message.offset)
         logger.error(
             "%s failed on %s/%s/%s with %s at %s; dead-lettered as processing_error",
-            self.service, *source, type(error).__name__, where_raised(error),
+            self.service, *source, what_failed(error), where_raised(error),
         )  # fmt: skip
         self.errors.labels(self.service, "message").inc()
         raw = event.value if isinstance(event.value, bytes) else b""
@@ -164,7 +164,7 @@ class Worker:
             except Exception as error:
                 logger.error(
                     "%s failed on a table entry of partition %s with %s at %s; left out of ticks",
-                    self.service, partition, type(error).__name__, where_raised(error),
+                    self.service, partition, what_failed(error), where_raised(error),
                 )  # fmt: skip
                 self.errors.labels(self.service, "tick").inc()
                 index.mark(partition, key, False)

@@ -93,3 +93,25 @@ async def test_an_event_gatekeeping_fails_on_is_dead_lettered_not_dropped(
     assert (headers["reason"], headers["worker"]) == (b"processing_error", b"gatekeeping")
     assert headers["detail"] == b"gatekeeping raised ZeroDivisionError"
     assert message["value"] == issued and facts.values == []
+
+
+async def test_an_event_the_case_is_not_ready_for_is_dead_lettered_and_the_case_kept_intact(
+    build, settings, record
+):
+    # given a case whose ledger lacks its decision (as after a table recovered short)
+    gatekeeping = build(build_gatekeeping, settings)
+    dead, _, _ = (
+        record(gatekeeping.dead_letter_topic),
+        record(gatekeeping.case_facts),
+        record(gatekeeping.derived),
+    )
+    issued, filed = line(event("ApplicationIssued")), line(event("CirFiled"))
+    async with gatekeeping.gatekeep.test_context() as agent:
+        await agent.put(issued, key=CASE)
+        stored = gatekeeping.cases[CASE]
+        # when an event arrives that needs the decision
+        await agent.put(filed, key=CASE)
+    # then it is a processing error, and the case's stored ledger is unchanged and readable
+    [message] = dead.messages
+    assert headers_of(message)["reason"] == b"processing_error"
+    assert gatekeeping.cases[CASE] == stored
