@@ -15,6 +15,8 @@ from services.stack.children import GuardedProcess, describe_exit
 
 # faust stops in about a second; three workers stop together, so this bounds them all.
 GRACE_SECONDS = 10.0
+# Tables on the embedded broker are small: a rebalance, recovery included, takes seconds.
+EMBEDDED_REBALANCE_LIMIT = 60
 
 
 @dataclass(frozen=True)
@@ -99,10 +101,13 @@ class Worker:
 def worker_environment(settings: Settings, port: int) -> dict[str, str]:
     """The supervisor's environment with the broker, the business clock and the worker's port."""
     embedded = settings.kafka_bootstrap is None
-    return {
+    environment = {
         **os.environ,
         "PATHFINDER_KAFKA_BOOTSTRAP": settings.bootstrap,
         "PATHFINDER_CLOCK": settings.clock,
         "PATHFINDER_METRICS_PORT": str(port),
         "PATHFINDER_ONE_RECORD_PER_BATCH": str(embedded or settings.one_record_per_batch).lower(),
     }
+    if embedded:  # it never expels a member stuck in a rebalance; the worker ends itself sooner
+        environment.setdefault("PATHFINDER_REBALANCE_LIMIT_SECONDS", str(EMBEDDED_REBALANCE_LIMIT))
+    return environment

@@ -6,6 +6,7 @@ import secrets
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterable
@@ -104,7 +105,9 @@ class Pipeline(Observed):
     """Broker plus workers under a unique topic prefix; stopped and cleaned up on exit.
 
     With `bootstrap` (host:port of a running Kafka cluster) no embedded broker is started and
-    that cluster is used instead; the topics are created on it under the unique prefix.
+    that cluster is used instead; the topics are created on it under the unique prefix. A worker
+    that ends on its own (one stuck in a rebalance ends itself) is started again, as `pathfinder
+    up` would; `restarts` lists them.
     """
 
     def __init__(
@@ -119,6 +122,8 @@ class Pipeline(Observed):
         self.partitions = partitions
         self.settings = settings
         self.workers: dict[str, subprocess.Popen[bytes]] = {}
+        self.restarts: list[tuple[str, int]] = []  # (worker, exit code)
+        self._watching = threading.Event()
 
     def __enter__(self) -> "Pipeline":
         if self.broker:
@@ -126,9 +131,12 @@ class Pipeline(Observed):
         asyncio.run(create_topics(self.bootstrap, self.topics, self.partitions))
         for service in SERVICES:
             self.start(service)
+        self._watching.set()
+        threading.Thread(target=self._restart_the_ended, daemon=True).start()
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self._watching.clear()
         for service in list(self.workers):
             self.stop(service)
         if self.broker:
@@ -149,6 +157,7 @@ class Pipeline(Observed):
             "PATHFINDER_TICK_SECONDS": "1",
             "PATHFINDER_CLOCK_IDLE_SECONDS": "2",
             "PATHFINDER_ONE_RECORD_PER_BATCH": "true" if self.broker else "false",
+            "PATHFINDER_REBALANCE_LIMIT_SECONDS": "20",
             **self.settings,
         }
 
@@ -161,6 +170,19 @@ class Pipeline(Observed):
             [*command, "-l", "info"],
             cwd=ROOT, env=self.environment(name), stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
+
+    def _restart_the_ended(self) -> None:
+        while self._watching.is_set():
+            for name, worker in list(self.workers.items()):
+                code = worker.poll()
+                if (
+                    code is not None
+                    and self.workers.get(name) is worker
+                    and self._watching.is_set()
+                ):
+                    self.restarts.append((name, code))
+                    self.start(name)
+            time.sleep(0.5)
 
     def stop(self, name: str, how: int = signal.SIGTERM) -> None:
         worker = self.workers.pop(name)
