@@ -5,6 +5,10 @@ business date of the events it took there, and when it last took one) and sends 
 its ticks, so every worker knows every partition's watermark, whichever worker owns it. Today is
 decided from all of them by `services.core.clock.fair_today`. A watermark not refreshed for a while
 (its owner stopped, or lost the partition) counts as idle.
+
+A watermark belongs to its partition, not to the worker that owns it now: every report of it is
+merged by taking the later date, so a rebalance (which takes every partition away and hands it
+out again) or a move to another worker never sets a partition back to "no event yet".
 """
 
 import datetime as dt
@@ -78,17 +82,26 @@ class BusinessClock:
         self._own[partition] = (latest, self._now())
 
     def assigned(self, partitions: Iterable[int]) -> None:
-        """Partitions this worker owns now: those new to it hold today until they have had an
-        event or been quiet for the idle time."""
+        """Partitions this worker owns now: those new to it start from the furthest date known
+        for them and hold today there until they have had an event or been quiet for the idle
+        time."""
         if self.mode == "wall":
             return
+        now = self._now()
         for partition in partitions:
-            self._own.setdefault(partition, (None, self._now()))
+            if partition not in self._own:
+                known = self._heard.pop(partition, None)
+                self._own[partition] = (known[0].on if known else None, now)
 
     def forget(self, partitions: Iterable[int]) -> None:
-        """Partitions this worker no longer owns: their new owner reports them from now on."""
+        """Partitions this worker no longer owns: their new owner reports them from now on;
+        until it does, their furthest date is kept as if heard."""
+        now = self._now()
         for partition in partitions:
-            self._own.pop(partition, None)
+            own = self._own.pop(partition, None)
+            if own is not None:
+                on, active = own
+                self._heard[partition] = (PartitionMark(on, now - active > self._idle_seconds), now)
 
     def heard(self, report: ClockReport) -> None:
         """Take in another worker's report (a worker's own report changes nothing)."""
@@ -96,8 +109,13 @@ class BusinessClock:
             return
         received = self._now()
         for partition, mark in report.marks.items():
-            if partition not in self._own:
-                self._heard[partition] = (mark, received)
+            own = self._own.get(partition)
+            if own is not None:
+                self._own[partition] = (_later(own[0], mark.on), own[1])
+                continue
+            known = self._heard.get(partition)
+            on = _later(known[0].on, mark.on) if known else mark.on
+            self._heard[partition] = (PartitionMark(on, mark.idle), received)
 
     def today(self) -> dt.date | None:
         """The business date now; None on an event clock that has heard of no event yet."""
@@ -126,3 +144,9 @@ class BusinessClock:
             if partition not in self._own
         ]
         return own + heard
+
+
+def _later(one: dt.date | None, other: dt.date | None) -> dt.date | None:
+    if one is None or other is None:
+        return one or other
+    return max(one, other)

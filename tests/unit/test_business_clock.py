@@ -107,3 +107,48 @@ def test_a_partition_without_an_event_yet_holds_today_until_it_has_been_quiet():
     clock.saw(0, D(2099, 12, 31))
     assert clock.today() == D(2099, 12, 31)
     assert fair_today([Watermark(None, False), Watermark(D(2025, 1, 6), False)], None) is None
+
+
+def test_a_rebalance_keeps_each_partitions_furthest_date():
+    # given a worker whose partition 0 reached 1 March while partition 1 holds today at 6 January
+    time = FakeTime()
+    clock = event_clock(time)
+    clock.saw(0, D(2025, 3, 1))
+    clock.saw(1, D(2025, 1, 6))
+    assert clock.today() == D(2025, 1, 6)
+    # when a rebalance takes both partitions away and hands them back, and both go quiet
+    clock.forget({0, 1})
+    clock.assigned({0, 1})
+    time.now += IDLE_SECONDS + 1
+    # then today is the furthest date reached, not held where the rebalance found it
+    assert clock.today() == D(2025, 3, 1)
+    assert clock.report().marks[0] == PartitionMark(D(2025, 3, 1), idle=True)
+
+
+def test_a_partitions_new_owner_reporting_no_event_yet_does_not_set_it_back():
+    # given a worker that heard partition 0 reach 1 March, and partition 1 at 6 January
+    time = FakeTime()
+    clock = event_clock(time, worker="reporting")
+    before_the_move = {
+        0: PartitionMark(D(2025, 3, 1), False),
+        1: PartitionMark(D(2025, 1, 6), False),
+    }
+    clock.heard(ClockReport(worker="a", today=D(2025, 1, 6), marks=before_the_move))
+    # when partition 0 moves to another worker, which has had no event on it yet
+    clock.heard(ClockReport(worker="b", today=None, marks={0: PartitionMark(None, False)}))
+    time.now += IDLE_SECONDS + 1
+    idle = {0: PartitionMark(None, True), 1: PartitionMark(D(2025, 1, 6), True)}
+    clock.heard(ClockReport(worker="b", today=None, marks=idle))
+    # then the partition keeps the date it reached
+    assert clock.today() == D(2025, 3, 1)
+
+
+def test_a_report_of_a_partition_this_worker_owns_can_only_move_its_date_on():
+    # given a worker newly assigned partition 0, and the previous owner's last report arriving late
+    time = FakeTime()
+    clock = event_clock(time)
+    clock.assigned({0})
+    clock.heard(ClockReport(worker="a", today=None, marks={0: PartitionMark(D(2025, 3, 1), True)}))
+    clock.heard(ClockReport(worker="a", today=None, marks={0: PartitionMark(D(2025, 2, 1), True)}))
+    # then this worker reports the later date as its own, still active until quiet
+    assert clock.report().marks[0] == PartitionMark(D(2025, 3, 1), idle=False)
