@@ -3,8 +3,12 @@
 Under the event clock every worker keeps a watermark for each partition it owns (the latest
 business date of the events it took there, and when it last took one) and sends them round with
 its ticks, so every worker knows every partition's watermark, whichever worker owns it. Today is
-decided from all of them by `services.core.clock.fair_today`. A watermark not refreshed for a while
-(its owner stopped, or lost the partition) counts as idle.
+decided from all of them by `services.core.clock.fair_today`.
+
+A partition is idle when it has been quiet for the idle time *and* its owner has taken every
+message on it: a partition whose consumer is behind (a rebalance, a restart, a slow worker) holds
+today at its watermark however long it is quiet, so the clock never runs ahead of messages not yet
+read. A report keeps counting until its partition's next report, from whichever worker.
 
 A watermark belongs to its partition, not to the worker that owns it now: every report of it is
 merged by taking the later date, so a rebalance (which takes every partition away and hands it
@@ -56,7 +60,6 @@ class BusinessClock:
         mode: Literal["wall", "event"],
         worker: str,
         idle_seconds: float,
-        stale_seconds: float,
         now: Callable[[], float] = time.monotonic,
         wall_today: Callable[[], dt.date] = london_today,
     ) -> None:
@@ -65,12 +68,12 @@ class BusinessClock:
         self.mode = mode
         self.worker = worker
         self._idle_seconds = idle_seconds
-        self._stale_seconds = stale_seconds
         self._now = now
         self._wall_today = wall_today
         # partition -> (watermark, when it last had an event or was assigned)
         self._own: dict[int, tuple[dt.date | None, float]] = {}
-        self._heard: dict[int, tuple[PartitionMark, float]] = {}  # from others, when heard
+        self._behind: set[int] = set()  # own partitions with messages not yet taken
+        self._heard: dict[int, PartitionMark] = {}  # from others
         self._today: dt.date | None = None
 
     def saw(self, partition: int, business_date: dt.date) -> None:
@@ -91,31 +94,34 @@ class BusinessClock:
         for partition in partitions:
             if partition not in self._own:
                 known = self._heard.pop(partition, None)
-                self._own[partition] = (known[0].on if known else None, now)
+                self._own[partition] = (known.on if known else None, now)
+                self._behind.add(partition)  # until its backlog is measured
 
     def forget(self, partitions: Iterable[int]) -> None:
         """Partitions this worker no longer owns: their new owner reports them from now on;
         until it does, their furthest date is kept as if heard."""
-        now = self._now()
         for partition in partitions:
             own = self._own.pop(partition, None)
             if own is not None:
-                on, active = own
-                self._heard[partition] = (PartitionMark(on, now - active > self._idle_seconds), now)
+                self._heard[partition] = PartitionMark(own[0], self._idle(partition, own[1]))
+            self._behind.discard(partition)
+
+    def behind(self, partitions: Iterable[int]) -> None:
+        """The partitions this worker owns that have messages it has not yet taken."""
+        self._behind = set(partitions) & self._own.keys()
 
     def heard(self, report: ClockReport) -> None:
         """Take in another worker's report (a worker's own report changes nothing)."""
         if report.worker == self.worker:
             return
-        received = self._now()
         for partition, mark in report.marks.items():
             own = self._own.get(partition)
             if own is not None:
                 self._own[partition] = (_later(own[0], mark.on), own[1])
                 continue
             known = self._heard.get(partition)
-            on = _later(known[0].on, mark.on) if known else mark.on
-            self._heard[partition] = (PartitionMark(on, mark.idle), received)
+            on = _later(known.on, mark.on) if known else mark.on
+            self._heard[partition] = PartitionMark(on, mark.idle)
 
     def today(self) -> dt.date | None:
         """The business date now; None on an event clock that has heard of no event yet."""
@@ -126,23 +132,19 @@ class BusinessClock:
 
     def report(self) -> ClockReport:
         """This worker's today and the watermarks of the partitions it owns."""
-        now = self._now()
         marks = {
-            partition: PartitionMark(on, now - active > self._idle_seconds)
+            partition: PartitionMark(on, self._idle(partition, active))
             for partition, (on, active) in self._own.items()
         }
         return ClockReport(worker=self.worker, today=self.today(), marks=marks)
 
+    def _idle(self, partition: int, active: float) -> bool:
+        quiet = self._now() - active > self._idle_seconds
+        return quiet and partition not in self._behind
+
     def _watermarks(self) -> list[Watermark]:
-        now = self._now()
-        own = [
-            Watermark(on, now - active > self._idle_seconds) for on, active in self._own.values()
-        ]
-        heard = [
-            Watermark(mark.on, mark.idle or now - received > self._stale_seconds)
-            for partition, (mark, received) in self._heard.items()
-            if partition not in self._own
-        ]
+        own = [Watermark(on, self._idle(p, active)) for p, (on, active) in self._own.items()]
+        heard = [Watermark(mark.on, mark.idle) for mark in self._heard.values()]
         return own + heard
 
 

@@ -8,7 +8,8 @@
   partition is revoked and rebuilt when it is next needed, so a partition that moves between
   workers (one joining, one failing) is served in full by its new owner.
 - **Time.** Every worker sends its clock report into every partition of its tick topic and does its
-  time-driven work when its own tick reaches a partition.
+  time-driven work when its own tick reaches a partition. Before each report it measures which
+  of its partitions it is behind on, so those hold the event clock however quiet they are.
 - **Outputs before state.** What handling a message sends is acknowledged by the broker before
   the table entry that records the message is written (`delivered`). A table's changelog may
   otherwise reach the broker first; after a crash the message, delivered again, would then be
@@ -29,6 +30,7 @@ from prometheus_client import CollectorRegistry, Counter
 from services.config import Settings
 from services.core.rules import Rules
 from services.core.validation import Validator
+from services.streaming.backlog import Backlog
 from services.streaming.clock import BusinessClock, ClockReport
 from services.streaming.dead_letters import DeadLetters, Position
 from services.streaming.failures import processing_error, what_failed, where_raised
@@ -57,8 +59,8 @@ class Worker:
         self.validate = Validator(rules.sites)
         self.app = make_app(service, settings)
         self.registry = CollectorRegistry()
-        stale = max(3 * settings.tick_seconds, settings.clock_idle_seconds)
-        self.clock = BusinessClock(settings.clock, name, settings.clock_idle_seconds, stale)
+        self.clock = BusinessClock(settings.clock, name, settings.clock_idle_seconds)
+        self.backlog: Backlog | None = None  # of the topic the clock is kept for
         self.dead_letter_topic = self.topic(self.topics.dead_letter)
         self.dead_letters = DeadLetters(self.dead_letter_topic, service, self.registry)
         self.errors = Counter(
@@ -99,7 +101,9 @@ class Worker:
 
     def keep_clock_for(self, topic: str) -> None:
         """Keep the event clock's watermarks for `topic`: a partition newly assigned holds
-        today until it has had an event or been quiet for the idle time."""
+        today until it has had an event or been quiet, with nothing waiting, for the idle time."""
+        self.backlog = Backlog(topic)
+        self._revoked.append(self.backlog.forget)
 
         async def on_assigned(
             sender: Any, /, *assigned: set[Any], signal: Any = None, **_: Any
@@ -125,6 +129,9 @@ class Worker:
             await handle()
         except Exception as error:
             await self._dead_letter_failure(event, error)
+        if self.backlog is not None:
+            message = event.message
+            self.backlog.took(message.topic, message.partition, message.offset)
 
     async def _dead_letter_failure(self, event: EventT[Any], error: Exception) -> None:
         message = event.message
@@ -173,6 +180,9 @@ class Worker:
         """Send this worker's clock report into every partition of `ticks` on a timer."""
 
         async def tick() -> None:
+            if self.backlog is not None:
+                owned = self.owned(self.backlog.topic)
+                self.clock.behind(await self.backlog.behind(self.app.consumer, owned))
             await send_ticks(ticks, self.settings.partitions, self.clock.report())
 
         self.app.timer(interval=self.settings.tick_seconds, name=f"{self.service}.tick")(tick)

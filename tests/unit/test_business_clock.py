@@ -6,7 +6,7 @@ from services.core.clock import Watermark, fair_today, hold_expired
 from services.streaming.clock import BusinessClock, ClockReport, PartitionMark, london_today
 
 D = dt.date
-IDLE_SECONDS, STALE_SECONDS = 10.0, 30.0
+IDLE_SECONDS = 10.0
 
 
 class FakeTime:
@@ -20,7 +20,7 @@ class FakeTime:
 
 
 def event_clock(time: FakeTime, worker: str = "me") -> BusinessClock:
-    return BusinessClock("event", worker, IDLE_SECONDS, STALE_SECONDS, now=time)
+    return BusinessClock("event", worker, IDLE_SECONDS, now=time)
 
 
 def test_today_is_the_slowest_partition_with_traffic():
@@ -58,15 +58,20 @@ def test_a_partition_ahead_on_another_worker_does_not_move_this_workers_today():
     assert clock.today() == D(2025, 3, 1)
 
 
-def test_a_report_not_heard_again_counts_as_idle_and_a_revoked_partition_is_forgotten():
+def test_a_report_counts_until_its_partitions_next_one_and_a_revoked_partition_is_not_reported():
+    # given partition 1 busy at 6 January on another worker, which then goes silent (stopped,
+    # or stuck in a rebalance)
     time = FakeTime()
     clock = event_clock(time)
     clock.saw(0, D(2025, 3, 1))
     marks = {1: PartitionMark(D(2025, 1, 6), idle=False)}
     clock.heard(ClockReport(worker="other", today=D(2025, 1, 6), marks=marks))
-    assert clock.today() == D(2025, 1, 6)
-    time.now += STALE_SECONDS + 1  # the other worker stopped reporting
+    time.now += 10 * IDLE_SECONDS
     clock.saw(0, D(2025, 3, 2))
+    # then partition 1 holds today until whoever owns it next says it is idle
+    assert clock.today() == D(2025, 1, 6)
+    idle = {1: PartitionMark(D(2025, 1, 6), idle=True)}
+    clock.heard(ClockReport(worker="new owner", today=None, marks=idle))
     assert clock.today() == D(2025, 3, 2)
     clock.forget({0})
     assert clock.report().marks == {}
@@ -88,9 +93,7 @@ def test_the_wall_clock_is_the_date_in_london_whatever_the_hosts_time_zone():
     assert london_today(late_june_utc) == D(2025, 7, 1)
     # and 23:30 UTC on 30 December is still 30 December in London (GMT)
     assert london_today(dt.datetime(2025, 12, 30, 23, 30, tzinfo=dt.UTC)) == D(2025, 12, 30)
-    clock = BusinessClock(
-        "wall", "me", IDLE_SECONDS, STALE_SECONDS, wall_today=lambda: D(2026, 1, 5)
-    )
+    clock = BusinessClock("wall", "me", IDLE_SECONDS, wall_today=lambda: D(2026, 1, 5))
     clock.saw(0, D(2099, 1, 1))
     assert clock.today() == D(2026, 1, 5)
 
@@ -104,6 +107,8 @@ def test_a_partition_without_an_event_yet_holds_today_until_it_has_been_quiet():
     # then today is not decided by that one partition while the other may still have traffic
     assert clock.today() is None
     time.now += IDLE_SECONDS + 1
+    assert clock.today() is None  # its backlog is not measured yet
+    clock.behind(set())
     clock.saw(0, D(2099, 12, 31))
     assert clock.today() == D(2099, 12, 31)
     assert fair_today([Watermark(None, False), Watermark(D(2025, 1, 6), False)], None) is None
@@ -120,6 +125,7 @@ def test_a_rebalance_keeps_each_partitions_furthest_date():
     clock.forget({0, 1})
     clock.assigned({0, 1})
     time.now += IDLE_SECONDS + 1
+    clock.behind(set())
     # then today is the furthest date reached, not held where the rebalance found it
     assert clock.today() == D(2025, 3, 1)
     assert clock.report().marks[0] == PartitionMark(D(2025, 3, 1), idle=True)
@@ -152,3 +158,21 @@ def test_a_report_of_a_partition_this_worker_owns_can_only_move_its_date_on():
     clock.heard(ClockReport(worker="a", today=None, marks={0: PartitionMark(D(2025, 2, 1), True)}))
     # then this worker reports the later date as its own, still active until quiet
     assert clock.report().marks[0] == PartitionMark(D(2025, 3, 1), idle=False)
+
+
+def test_a_quiet_partition_with_messages_waiting_holds_today_at_its_watermark():
+    # given partition 0 at 6 January with messages not yet taken (its worker is rebalancing),
+    # and partition 1 at 1 March
+    time = FakeTime()
+    clock = event_clock(time)
+    clock.assigned({0, 1})
+    clock.saw(0, D(2025, 1, 6))
+    clock.saw(1, D(2025, 3, 1))
+    clock.behind({0})
+    # when both have been quiet for longer than the idle time
+    time.now += 10 * IDLE_SECONDS
+    # then today waits for partition 0, and says so in its report, until it has caught up
+    assert clock.today() == D(2025, 1, 6)
+    assert clock.report().marks[0] == PartitionMark(D(2025, 1, 6), idle=False)
+    clock.behind(set())
+    assert clock.today() == D(2025, 3, 1)
