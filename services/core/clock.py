@@ -2,8 +2,9 @@
 
 Under the event clock each partition has a watermark, the latest business date seen on it. Today is
 the earliest watermark among the partitions that have traffic, so no partition's held messages
-expire, and no deadline passes, because another partition's publishers are further ahead. A
-partition quiet for longer than the idle time stops holding the others back and follows them;
+expire, and no deadline passes, because another partition's publishers are further ahead. An
+idle partition (quiet for longer than the idle time, with nothing waiting to be read) stops
+holding the others back and follows them;
 when every partition is quiet, today is the furthest any has reached. A partition with no event
 yet, not yet quiet for the idle time (just started, just assigned), holds today where it was: its
 publishers may be anywhere. Today never goes back.
