@@ -4,9 +4,10 @@
   worker, the exception's type and the message's source position, counted, and logged without
   its content; the partition moves on. If even the dead letter cannot be sent, the worker stops,
   so the message is delivered again after the restart rather than lost.
-- **Partitions.** What a worker keeps per partition (indexes, clock watermarks) is dropped when the
+- **Partitions.** What a worker keeps per partition (indexes, read offsets) is dropped when the
   partition is revoked and rebuilt when it is next needed, so a partition that moves between
-  workers (one joining, one failing) is served in full by its new owner.
+  workers (one joining, one failing) is served in full by its new owner. A clock watermark is
+  kept: it belongs to the partition, whoever owns it.
 - **Time.** Every worker sends its clock report into every partition of its tick topic and does its
   time-driven work when its own tick reaches a partition. Before each report it measures which
   of its partitions it is behind on, so those hold the event clock however quiet they are.
