@@ -16,6 +16,10 @@ _PERCENT_KEYS = frozenset(
 )
 
 
+# A share's numerator and denominator are in the JSON document; the table shows the share.
+_SHARE_PART_SUFFIXES = ("_numerator", "_denominator")
+
+
 def _cell(key: str, value: Any) -> str:
     if value is None:
         return "-"
@@ -31,7 +35,7 @@ def render_table(sites: Mapping[str, Mapping[str, Any]], as_of: str | None) -> s
     if not sites:
         return f"No accepted events: no figures as of {as_of or '-'}.\n"
     columns = list(sites)
-    keys = list(next(iter(sites.values())))
+    keys = [key for key in next(iter(sites.values())) if not key.endswith(_SHARE_PART_SUFFIXES)]
     header = [f"as of {as_of}", *columns]
     rows = [[key, *(_cell(key, sites[site][key]) for site in columns)] for key in keys]
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]

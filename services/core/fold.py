@@ -20,7 +20,7 @@ from services.core.ledger import (
     expire_held,
     receive,
 )
-from services.core.metrics import Tally, site_figures, tally_sites
+from services.core.metrics import Tally, nation_figures, site_figures, tally_sites
 from services.core.rules import Rules
 from services.core.validation import REJECTION_REASONS, Rejection, Validator
 
@@ -61,6 +61,7 @@ class ReplayResult:
     as_of: dt.date | None
     first_business_date: dt.date | None  # the earliest issue date among the cases
     sites: dict[str, dict[str, Any]]
+    nations: dict[str, dict[str, Any]]  # the same figures, each nation's sites added together
     accepted: int
     duplicates: int
     rejected: dict[str, int]
@@ -74,6 +75,7 @@ class ReplayResult:
         return {
             "as_of": self.as_of.isoformat() if self.as_of else None,
             "sites": self.sites,
+            "nations": self.nations,
             "events": {
                 "accepted": self.accepted,
                 "duplicates": self.duplicates,
@@ -139,11 +141,15 @@ class ReplayFold:
     def result(self, as_of: dt.date | None = None) -> ReplayResult:
         """Figures as of a date (default: the latest business date accepted) and event counts."""
         as_of = as_of or self.counts.latest_business_date
-        return combine(self.counts, [self.tallies(as_of)] if as_of else [], as_of)
+        shards = [self.tallies(as_of)] if as_of else []
+        return combine(self.counts, shards, as_of, self._rules)
 
 
 def combine(
-    counts: EventCounts, shard_tallies: Iterable[dict[str, Tally]], as_of: dt.date | None
+    counts: EventCounts,
+    shard_tallies: Iterable[dict[str, Tally]],
+    as_of: dt.date | None,
+    rules: Rules,
 ) -> ReplayResult:
     """One result from the (already added) counts and the tallies of every shard."""
     merged: dict[str, Tally] = {}
@@ -154,6 +160,7 @@ def combine(
         as_of=as_of,
         first_business_date=counts.first_issue_date,
         sites=site_figures(merged),
+        nations=nation_figures(merged, {code: site.nation for code, site in rules.sites.items()}),
         accepted=counts.accepted,
         duplicates=counts.duplicates,
         rejected={reason: counts.rejected[reason] for reason in REJECTION_REASONS},

@@ -133,8 +133,32 @@ def _share(numerator: float, denominator: int) -> float | None:
     return numerator / denominator if denominator else None
 
 
+# Each share and the tally counts it divides, named `<share>_numerator` and `<share>_denominator`
+# beside the share in the figures, as on /metrics.
+SHARES = {
+    "cir_ordered_la_share": ("cir_ordered_la", "cir_ordered"),
+    "cir_filed_within_40_working_days_share": ("cir_filed_within_40_working_days", "cir_filed"),
+    "cir_filed_by_due_date_share": ("cir_filed_by_due_date", "cir_filed"),
+    "cir_extended_share": ("cir_extended", "cir_ordered"),
+    "children_seen_share": ("children_seen", "children_on_cir_cases"),
+    "idva_accepted_share": ("idva_accepted", "idva_referrals"),
+    "concluded_within_26_weeks_share": ("concluded_within_26_weeks", "concluded"),
+}
+SHARE_PARTS = ("numerator", "denominator")
+
+
 def figures(tally: Tally) -> dict[str, Any]:
-    """The contract's metric keys, in the contract's order, from a tally."""
+    """The contract's metric keys, in the contract's order, from a tally; each share followed by
+    its numerator and denominator."""
+    document: dict[str, Any] = {}
+    for key, value in _figures(tally).items():
+        document[key] = value
+        for part, count in zip(SHARE_PARTS, SHARES.get(key, ()), strict=False):
+            document[f"{key}_{part}"] = getattr(tally, count)
+    return document
+
+
+def _figures(tally: Tally) -> dict[str, Any]:
     durations = tally.durations_weeks
     return {
         "applications": tally.applications,
@@ -166,3 +190,14 @@ def figures(tally: Tally) -> dict[str, Any]:
 def site_figures(tallies: Mapping[str, Tally]) -> dict[str, dict[str, Any]]:
     """Figures for every tallied site, `all` last."""
     return {site: figures(tally) for site, tally in tallies.items()}
+
+
+def nation_figures(
+    tallies: Mapping[str, Tally], nation_of: Mapping[str, str]
+) -> dict[str, dict[str, Any]]:
+    """Figures per nation (every nation with a registered site), its sites' tallies added."""
+    nations: dict[str, Tally] = {nation: Tally() for nation in sorted(set(nation_of.values()))}
+    for site, tally in tallies.items():
+        if site in nation_of:
+            nations[nation_of[site]].add(tally)
+    return {nation: figures(tally) for nation, tally in nations.items()}

@@ -154,7 +154,7 @@ def replay_with_refusals(
             refusals = _fold(fold, paths, Shard(), bar.update)
             counts = fold.counts
             as_of = as_of or counts.latest_business_date
-            result = combine(counts, [fold.tallies(as_of)] if as_of else [], as_of)
+            result = combine(counts, [fold.tallies(as_of)] if as_of else [], as_of, rules)
         else:
             result, refusals = _replay_in_workers(paths, rules, as_of, workers, bar.update)
     refusals.sort(key=lambda refusal: refusal.token[:2])  # by file, then line
@@ -191,7 +191,7 @@ def _replay_in_workers(
             process.join(timeout=5)
             if process.is_alive():
                 process.kill()
-    return combine(counts, shard_tallies if as_of else [], as_of), refusals
+    return combine(counts, shard_tallies if as_of else [], as_of, rules), refusals
 
 
 def _await_counts(parent: Connection, on_progress: Callable[[int], None]) -> Any:

@@ -15,7 +15,7 @@ from prometheus_client.registry import Collector
 
 from services.core.alerts import CIR_DUE_SOON, due_status
 from services.core.case import CaseState
-from services.core.metrics import ALL_SITES, Tally, figures, tally_sites
+from services.core.metrics import ALL_SITES, SHARES, Tally, figures, tally_sites
 from services.core.rules import Calendar
 from services.core.validation import REJECTION_REASONS
 from services.streaming.failures import PROCESSING_ERROR
@@ -28,15 +28,6 @@ AVERAGED = (
     "median_duration_weeks",
     "hearings_per_concluded_case",
 )
-SHARES = {  # share -> (numerator, denominator) in the tally
-    "cir_ordered_la_share": ("cir_ordered_la", "cir_ordered"),
-    "cir_filed_within_40_working_days_share": ("cir_filed_within_40_working_days", "cir_filed"),
-    "cir_filed_by_due_date_share": ("cir_filed_by_due_date", "cir_filed"),
-    "cir_extended_share": ("cir_extended", "cir_ordered"),
-    "children_seen_share": ("children_seen", "children_on_cir_cases"),
-    "idva_accepted_share": ("idva_accepted", "idva_referrals"),
-    "concluded_within_26_weeks_share": ("concluded_within_26_weeks", "concluded"),
-}
 WORKING_DAYS_BUCKETS = (10, 20, 30, 35, 40, 45, 50, 60, 80, 100)
 DURATION_WEEK_BUCKETS = (4, 8, 12, 16, 20, 26, 39, 52, 78, 104)
 

@@ -47,6 +47,7 @@ def summed(workers: list[Metrics]) -> dict[str, dict[str, Any]]:
             denominator = total(f"pathfinder_{share}_denominator", site)
             numerator = total(f"pathfinder_{share}_numerator", site)
             values[share] = numerator / denominator if denominator else None
+            values[f"{share}_numerator"], values[f"{share}_denominator"] = numerator, denominator
         for key, histogram in (
             ("mean_duration_weeks", "pathfinder_duration_weeks"),
             ("cir_mean_working_days_to_file", "pathfinder_cir_working_days_to_file"),

@@ -105,9 +105,14 @@ def test_replay_prints_the_table_and_writes_the_json(log, tmp_path):
     done = pathfinder("replay", str(log), "--json", str(out), "--rejected", str(rejected))
     assert done.returncode == 0, done.stderr
     document = orjson.loads(out.read_bytes())
-    assert set(document) == {"as_of", "sites", "events"}
+    assert set(document) == {"as_of", "sites", "nations", "events"}
     assert list(document["sites"])[-1] == "all"
+    assert set(document["nations"]) == {"england", "wales"}
+    everywhere, nations = document["sites"]["all"], document["nations"].values()
+    for key in ("applications", "cir_filed", "children_seen_share_numerator", "concluded"):
+        assert sum(nation[key] for nation in nations) == everywhere[key]
     assert "cir_filed_within_40_working_days_share" in done.stdout
+    assert "_numerator" not in done.stdout  # the table shows shares; the JSON has their parts
     refused = sum(document["events"]["rejected"].values())
     assert refused == len(rejected.read_bytes().splitlines()) > 0
     assert f"rejected {refused:,}" in done.stdout

@@ -63,21 +63,44 @@ def test_a_whole_case_gives_the_expected_figures(fold):
         "open_over_100_weeks": 0,
         "cir_ordered": 1,
         "cir_ordered_la_share": 1.0,
+        "cir_ordered_la_share_numerator": 1,
+        "cir_ordered_la_share_denominator": 1,
         "cir_filed": 1,
         "cir_filed_within_40_working_days_share": 1.0,
+        "cir_filed_within_40_working_days_share_numerator": 1,
+        "cir_filed_within_40_working_days_share_denominator": 1,
         "cir_filed_by_due_date_share": 1.0,
+        "cir_filed_by_due_date_share_numerator": 1,
+        "cir_filed_by_due_date_share_denominator": 1,
         "cir_mean_working_days_to_file": 35.0,
         "cir_extended_share": 0.0,
+        "cir_extended_share_numerator": 0,
+        "cir_extended_share_denominator": 1,
         "cir_overdue": 0,
         "children_seen_share": 0.5,
+        "children_seen_share_numerator": 1,
+        "children_seen_share_denominator": 2,
         "idva_referrals": 1,
         "idva_accepted_share": 1.0,
+        "idva_accepted_share_numerator": 1,
+        "idva_accepted_share_denominator": 1,
         "concluded": 1,
         "mean_duration_weeks": 10.0,
         "median_duration_weeks": 10.0,
         "concluded_within_26_weeks_share": 1.0,
+        "concluded_within_26_weeks_share_numerator": 1,
+        "concluded_within_26_weeks_share_denominator": 1,
         "hearings_per_concluded_case": 1.0,
     }
+
+
+def test_a_nation_adds_its_sites_together_and_a_nation_without_cases_has_zero_counts(fold):
+    document = replay(fold, one_case())
+    assert list(document["nations"]) == ["england", "wales"]
+    assert document["nations"]["england"] == document["sites"]["dorset"]
+    assert document["nations"]["wales"]["applications"] == 0
+    assert document["nations"]["wales"]["children_seen_share"] is None
+    assert document["nations"]["wales"]["children_seen_share_denominator"] == 0
 
 
 def test_the_default_as_of_is_the_latest_business_date(fold):
