@@ -7,7 +7,7 @@ import io
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import orjson
 
@@ -16,8 +16,9 @@ from services.cli.files import UsageError, check_inputs, check_outputs
 from services.cli.hints import HEAD_BYTES, format_hint, read_head
 from services.cli.render import render_event_counts, render_table
 from services.config import Settings
+from services.evaluator.provenance import provenance
 from services.evaluator.rejected import write_refusals
-from services.evaluator.replay import STDIN, default_workers, replay_with_refusals
+from services.evaluator.replay import STDIN, Replayed, default_workers, replay_logs
 
 if TYPE_CHECKING:
     from services.core.fold import ReplayResult
@@ -32,14 +33,27 @@ def run_replay(args: argparse.Namespace, settings: Settings) -> int:
     rules = build_rules(settings)
     show_progress = False if args.no_progress else None
     workers = args.workers or default_workers()
-    result, refusals = replay_with_refusals(args.paths, rules, args.as_of, show_progress, workers)
+    replayed = replay_logs(args.paths, rules, args.as_of, show_progress, workers)
+    result = replayed.result
     if result.first_business_date and result.as_of:
         warn_if_rule_based(result.first_business_date, result.as_of)
     if args.rejected:  # opened only now: an existing file is kept until the results are in
         with args.rejected.open("wb") as out:
-            write_refusals(out, args.paths, refusals, args.include_raw)
-    _report(result, args.json)
+            write_refusals(out, args.paths, replayed.refusals, args.include_raw)
+    _report(result, _document(replayed, args.as_of is not None, settings), args.json)
     return _replay_status(result, args.paths, stdin_head)
+
+
+def _document(replayed: Replayed, as_of_given: bool, settings: Settings) -> dict[str, Any]:
+    """The JSON document: the figures and event counts, and what they were computed from."""
+    from services.bootstrap import CALENDAR_FIRST_YEAR, CALENDAR_LAST_YEAR
+
+    result = replayed.result
+    origin = provenance(
+        replayed.inputs, result.as_of, as_of_given, (CALENDAR_FIRST_YEAR, CALENDAR_LAST_YEAR),
+        settings.court_closures, result.first_business_date,
+    )  # fmt: skip
+    return result.as_json() | {"provenance": origin}
 
 
 def _check_replay_files(args: argparse.Namespace) -> None:
@@ -61,9 +75,9 @@ def _peek_stdin() -> bytes:
     return stdin.peek(HEAD_BYTES)[:HEAD_BYTES] if hasattr(stdin, "peek") else b""
 
 
-def _report(result: ReplayResult, json_to: str | None) -> None:
-    document = orjson.dumps(result.as_json(), option=orjson.OPT_INDENT_2) + b"\n"
-    report = render_table(result.sites, result.as_json()["as_of"]) + render_event_counts(
+def _report(result: ReplayResult, contents: dict[str, Any], json_to: str | None) -> None:
+    document = orjson.dumps(contents, option=orjson.OPT_INDENT_2) + b"\n"
+    report = render_table(result.sites, contents["as_of"]) + render_event_counts(
         result.accepted, result.duplicates, result.rejected
     )
     if json_to == "-":

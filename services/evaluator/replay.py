@@ -27,6 +27,7 @@ from services.core.fold import EventCounts, Refusal, ReplayFold, ReplayResult, c
 from services.core.metrics import Tally
 from services.core.routing import shard_of
 from services.core.rules import Rules
+from services.evaluator.inputs import HashingReader, InputFacts, hashed
 from services.evaluator.rejected import write_refusals
 
 STDIN = Path("-")
@@ -42,19 +43,21 @@ def default_workers() -> int:
     return max(1, len(os.sched_getaffinity(0)))
 
 
-def _open_log(path: Path, stack: ExitStack[bool | None]) -> tuple[BinaryIO, BinaryIO]:
-    """The raw file (for progress by bytes) and the line source (decompressed if .gz)."""
+def _open_log(path: Path, stack: ExitStack[bool | None]) -> tuple[HashingReader, BinaryIO]:
+    """The stored bytes, hashed and counted as they are read (progress by bytes, provenance), and
+    the line source (decompressed if .gz)."""
     if path == STDIN:
-        return sys.stdin.buffer, sys.stdin.buffer
+        return hashed(sys.stdin.buffer)
     try:
-        raw = stack.enter_context(path.open("rb"))
+        file = stack.enter_context(path.open("rb"))
     except OSError as error:
         raise LogFileError(f"{path}: cannot open ({error.strerror})") from error
+    reader, stored = hashed(file)
     if path.suffix == ".gz":
-        decompressed = gzip.GzipFile(fileobj=raw, mode="rb")
+        decompressed = gzip.GzipFile(fileobj=stored, mode="rb")
         stack.callback(decompressed.close)
-        return raw, cast(BinaryIO, decompressed)
-    return raw, raw
+        return reader, cast(BinaryIO, decompressed)
+    return reader, stored
 
 
 class Shard(NamedTuple):
@@ -66,18 +69,22 @@ class Shard(NamedTuple):
 
 def _fold(
     fold: ReplayFold, paths: Sequence[Path], shard: Shard, on_progress: Callable[[int], None]
-) -> list[Refusal]:
-    """Every line of the shard through the fold; the refusals, in order of discovery."""
+) -> tuple[list[Refusal], list[InputFacts]]:
+    """Every line of the shard through the fold; the refusals, in order of discovery, and what
+    was read."""
     refusals: list[Refusal] = []
+    inputs: list[InputFacts] = []
     by_lines = STDIN in paths
     gc.disable()
     try:
         for file_index, path in enumerate(paths):
-            refusals += _fold_file(fold, path, file_index, shard, on_progress, by_lines)
+            refused, read = _fold_file(fold, path, file_index, shard, on_progress, by_lines)
+            refusals += refused
+            inputs.append(read)
         refusals += fold.finish()
     finally:
         gc.enable()
-    return refusals
+    return refusals, inputs
 
 
 def _fold_file(
@@ -87,7 +94,7 @@ def _fold_file(
     shard: Shard,
     on_progress: Callable[[int], None],
     by_lines: bool,
-) -> list[Refusal]:
+) -> tuple[list[Refusal], InputFacts]:
     refusals: list[Refusal] = []
     number, total = shard
     with ExitStack() as stack:
@@ -107,7 +114,8 @@ def _fold_file(
             on_progress((line_number if by_lines else raw.tell()) - reported)
         except (OSError, EOFError, zlib.error) as error:
             raise LogFileError(f"{_name(path)}: cannot read ({error})") from error
-    return refusals
+        facts = raw.facts(str(path), line_number)
+    return refusals, facts
 
 
 def _name(path: Path) -> str:
@@ -130,6 +138,14 @@ def replay(
     return result
 
 
+class Replayed(NamedTuple):
+    """A replay's result, the refused lines by file and line number, and what it read."""
+
+    result: ReplayResult
+    refusals: list[Refusal]
+    inputs: list[InputFacts]
+
+
 def replay_with_refusals(
     paths: Sequence[Path],
     rules: Rules,
@@ -137,7 +153,19 @@ def replay_with_refusals(
     show_progress: bool | None = None,
     workers: int = 1,
 ) -> tuple[ReplayResult, list[Refusal]]:
-    """Replay the logs in order: the result, and the refused lines by file and line number.
+    """Replay the logs in order: the result, and the refused lines by file and line number."""
+    result, refusals, _ = replay_logs(paths, rules, as_of, show_progress, workers)
+    return result, refusals
+
+
+def replay_logs(
+    paths: Sequence[Path],
+    rules: Rules,
+    as_of: dt.date | None = None,
+    show_progress: bool | None = None,
+    workers: int = 1,
+) -> Replayed:
+    """Replay the logs in order: the result, the refused lines, and each input's facts.
 
     A path equal to `STDIN` reads standard input, with one worker whatever `workers` says.
     """
@@ -151,14 +179,14 @@ def replay_with_refusals(
     with tqdm(total=total, unit=unit, unit_scale=True, desc="replay", disable=disable) as bar:
         if workers == 1:
             fold = ReplayFold(rules)
-            refusals = _fold(fold, paths, Shard(), bar.update)
+            refusals, inputs = _fold(fold, paths, Shard(), bar.update)
             counts = fold.counts
             as_of = as_of or counts.latest_business_date
             result = combine(counts, [fold.tallies(as_of)] if as_of else [], as_of, rules)
         else:
-            result, refusals = _replay_in_workers(paths, rules, as_of, workers, bar.update)
+            result, refusals, inputs = _replay_in_workers(paths, rules, as_of, workers, bar.update)
     refusals.sort(key=lambda refusal: refusal.token[:2])  # by file, then line
-    return result, refusals
+    return Replayed(result, refusals, inputs)
 
 
 def _replay_in_workers(
@@ -167,7 +195,7 @@ def _replay_in_workers(
     as_of: dt.date | None,
     workers: int,
     on_progress: Callable[[int], None],
-) -> tuple[ReplayResult, list[Refusal]]:
+) -> Replayed:
     context = multiprocessing.get_context("fork")  # the workers inherit the built calendar
     pipes = [context.Pipe() for _ in range(workers)]
     processes = [
@@ -179,9 +207,10 @@ def _replay_in_workers(
     try:
         reports = [_await_counts(parent, on_progress) for parent, _ in pipes]
         counts, refusals = EventCounts(), []
-        for shard_counts, shard_refusals in reports:
+        for shard_counts, shard_refusals, _ in reports:
             counts.add(shard_counts)
             refusals += shard_refusals
+        inputs = reports[0][2]  # every shard reads every input whole
         as_of = as_of or counts.latest_business_date
         for parent, _ in pipes:
             parent.send(as_of)
@@ -191,7 +220,7 @@ def _replay_in_workers(
             process.join(timeout=5)
             if process.is_alive():
                 process.kill()
-    return combine(counts, shard_tallies if as_of else [], as_of, rules), refusals
+    return Replayed(combine(counts, shard_tallies if as_of else [], as_of, rules), refusals, inputs)
 
 
 def _await_counts(parent: Connection, on_progress: Callable[[int], None]) -> Any:
@@ -219,8 +248,8 @@ def _worker(paths: Sequence[Path], rules: Rules, shard: Shard, pipe: Connection)
                 pipe.send(("progress", done))
 
         fold = ReplayFold(rules)
-        refusals = _fold(fold, paths, shard, report)
-        pipe.send(("counts", (fold.counts, refusals)))
+        refusals, inputs = _fold(fold, paths, shard, report)
+        pipe.send(("counts", (fold.counts, refusals, inputs)))
         as_of = pipe.recv()
         pipe.send(fold.tallies(as_of) if as_of else {})
     except BaseException as error:  # sent back, so the parent fails with the worker's reason

@@ -1,6 +1,8 @@
 """The `pathfinder` command as a user runs it: outputs, exit codes and error messages."""
 
 import gzip
+import hashlib
+import importlib.metadata
 import os
 import random
 import subprocess
@@ -105,7 +107,7 @@ def test_replay_prints_the_table_and_writes_the_json(log, tmp_path):
     done = pathfinder("replay", str(log), "--json", str(out), "--rejected", str(rejected))
     assert done.returncode == 0, done.stderr
     document = orjson.loads(out.read_bytes())
-    assert set(document) == {"as_of", "sites", "nations", "events"}
+    assert set(document) == {"as_of", "sites", "nations", "events", "provenance"}
     assert list(document["sites"])[-1] == "all"
     assert set(document["nations"]) == {"england", "wales"}
     everywhere, nations = document["sites"]["all"], document["nations"].values()
@@ -270,7 +272,13 @@ def test_standard_input_gives_the_same_figures_as_the_file(plain_log):
         "replay", "-", "--json", "-", "--workers", "4", stdin=plain_log.read_bytes()
     )
     assert from_stdin.returncode == 0, from_stdin.stderr
-    assert orjson.loads(from_stdin.stdout) == orjson.loads(from_file.stdout)
+    via_stdin, via_file = orjson.loads(from_stdin.stdout), orjson.loads(from_file.stdout)
+    read_from_stdin, read_from_file = (
+        via_stdin["provenance"].pop("inputs"),
+        via_file["provenance"].pop("inputs"),
+    )
+    assert via_stdin == via_file
+    assert [{**read, "path": "-"} for read in read_from_file] == read_from_stdin
 
 
 def test_gzip_on_standard_input_gets_a_hint(log):
@@ -292,3 +300,43 @@ def test_refused_rows_hold_no_line_unless_asked_and_then_with_a_warning(log, tmp
     assert loud.returncode == 0
     assert "personal data" in loud.stderr
     assert all("raw" in orjson.loads(row) for row in rejected.read_bytes().splitlines())
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_the_json_says_what_it_was_computed_from(log, plain_log, workers):
+    # given a compressed and a plain log, replayed together, and the same log on standard input
+    done = pathfinder(
+        "replay", str(log), str(plain_log), "--json", "-", "--workers", workers, "--no-progress",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    origin = orjson.loads(done.stdout)["provenance"]
+    # then each input is named with its size, its SHA-256 as stored, and its line count
+    lines = len(plain_log.read_bytes().splitlines())
+    assert origin["inputs"] == [
+        {"path": str(path), "size": path.stat().st_size,
+         "sha256": hashlib.sha256(path.read_bytes()).hexdigest(), "lines": lines}
+        for path in (log, plain_log)
+    ]  # fmt: skip
+    assert origin["version"] == importlib.metadata.version("pathfinder")
+    assert origin["as_of"]["chosen"] == "the latest business date among the accepted events"
+    calendar = origin["calendar"]
+    assert calendar["years"] == [2000, 2100] and calendar["court_closures"] == []
+    assert (
+        calendar["bank_holidays_from_govuk"] and calendar["rule_based_years_in_the_figures"] == []
+    )
+
+
+def test_standard_input_and_a_chosen_as_of_date_are_recorded(plain_log):
+    content = plain_log.read_bytes()
+    done = pathfinder(
+        "replay", "-", "--as-of", "2025-06-30", "--json", "-", "--no-progress", stdin=content,
+        PATHFINDER_COURT_CLOSURES="2025-12-24",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    origin = orjson.loads(done.stdout)["provenance"]
+    assert origin["inputs"] == [
+        {"path": "-", "size": len(content), "sha256": hashlib.sha256(content).hexdigest(),
+         "lines": len(content.splitlines())}
+    ]  # fmt: skip
+    assert origin["as_of"] == {"date": "2025-06-30", "chosen": "given with --as-of"}
+    assert origin["calendar"]["court_closures"] == ["2025-12-24"]
