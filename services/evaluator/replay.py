@@ -132,7 +132,7 @@ def replay(
     include_raw: bool = False,
 ) -> ReplayResult:
     """Replay the logs in order; write each refused line to `rejected` when given."""
-    result, refusals = replay_with_refusals(paths, rules, as_of, show_progress, workers)
+    result, refusals, _ = replay_logs(paths, rules, as_of, show_progress, workers)
     if rejected is not None:
         write_refusals(rejected, paths, refusals, include_raw)
     return result
@@ -144,18 +144,6 @@ class Replayed(NamedTuple):
     result: ReplayResult
     refusals: list[Refusal]
     inputs: list[InputFacts]
-
-
-def replay_with_refusals(
-    paths: Sequence[Path],
-    rules: Rules,
-    as_of: dt.date | None = None,
-    show_progress: bool | None = None,
-    workers: int = 1,
-) -> tuple[ReplayResult, list[Refusal]]:
-    """Replay the logs in order: the result, and the refused lines by file and line number."""
-    result, refusals, _ = replay_logs(paths, rules, as_of, show_progress, workers)
-    return result, refusals
 
 
 def replay_logs(

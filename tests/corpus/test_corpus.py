@@ -7,7 +7,7 @@ import pytest
 
 from services.core.validation import REJECTION_REASONS
 from services.evaluator.rejected import write_refusals
-from services.evaluator.replay import replay_with_refusals
+from services.evaluator.replay import replay_logs
 from tests.corpus import EXPECTED_FILE, hostile_lines, read_outcomes
 from tests.corpus.expected import ACCEPTED, DUPLICATE, expected_outcomes
 from tests.corpus.hostile import BIG, CORPUS_FILE, big_lines, committed_file, corpus_lines
@@ -46,7 +46,7 @@ def test_each_line_has_the_outcome_on_record(rules, lines):
 @pytest.mark.parametrize("workers", [1, 2])
 def test_the_replay_gives_each_line_of_the_corpus_its_outcome_once(rules, log, workers):
     # when the corpus is replayed from a file, in one process or shared by case between two
-    result, refusals = replay_with_refusals([log], rules, show_progress=False, workers=workers)
+    result, refusals, _ = replay_logs([log], rules, show_progress=False, workers=workers)
     # then each refused line is refused once, for the reason on record
     expected = read_outcomes(EXPECTED_FILE)
     refused = [(refusal.token[1], refusal.rejection.reason) for refusal in refusals]
@@ -64,7 +64,7 @@ def test_the_replay_gives_each_line_of_the_corpus_its_outcome_once(rules, log, w
 
 
 def test_the_rejected_rows_of_the_corpus_carry_no_line_and_no_data_value(rules, log):
-    _, refusals = replay_with_refusals([log], rules, show_progress=False)
+    _, refusals, _ = replay_logs([log], rules, show_progress=False)
     out = io.BytesIO()
     write_refusals(out, [log], refusals)
     rows = [orjson.loads(row) for row in out.getvalue().splitlines()]

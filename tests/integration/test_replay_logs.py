@@ -8,7 +8,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from services.evaluator.replay import STDIN, LogFileError, replay, replay_with_refusals
+from services.evaluator.replay import STDIN, LogFileError, replay, replay_logs
 from services.reference.sites_file import load_sites
 from services.simulator import SimulationConfig, simulate_lines
 
@@ -97,7 +97,7 @@ def test_refused_lines_are_written_as_sent_only_when_asked(rules, log, tmp_path)
 def test_the_same_log_on_standard_input_gives_the_same_result(rules, log, monkeypatch):
     with log.open("rb") as stdin:
         monkeypatch.setattr("sys.stdin", io.TextIOWrapper(stdin))
-        from_stdin, _ = replay_with_refusals([STDIN], rules, show_progress=False, workers=3)
+        from_stdin = replay_logs([STDIN], rules, show_progress=False, workers=3).result
     assert from_stdin == replay([log], rules, show_progress=False)
 
 
