@@ -406,6 +406,16 @@ def test_every_parameter_cites_its_source() -> None:
     )
 
 
+def test_the_sources_are_documented_inside_the_project() -> None:
+    # the parameters' "BRIEF" is docs/sources.md, which holds the figures they cite
+    text = DEFAULT_PATH.read_text()
+    assert "docs/sources.md" in orjson.loads(text)["description"]
+    assert "/work/" not in text and "../" not in text
+    sources = (Path(__file__).resolve().parents[2] / "docs" / "sources.md").read_text()
+    for figure in ("25%", "810 families", "| Dorset | 38 | 27 |", "58.9%", "about 80%"):
+        assert figure in sources
+
+
 def test_unusable_parameters_are_refused(tmp_path: Path) -> None:
     raw = orjson.loads(DEFAULT_PATH.read_bytes())
     raw["harm_alleged_share"]["value"] = 1.5
