@@ -52,3 +52,11 @@ def positive_float(text: str) -> float:
     if not value > 0:
         raise argparse.ArgumentTypeError(f"{text} must be above 0")
     return value
+
+
+def id_prefix(text: str) -> str:
+    from services.simulator.parameters import ID_PREFIX, ID_PREFIX_MAX
+
+    if not ID_PREFIX.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not 1 to {ID_PREFIX_MAX} letters or digits")
+    return text

@@ -7,7 +7,14 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
-from services.cli.argument_types import date, non_negative_int, positive_float, positive_int, rate
+from services.cli.argument_types import (
+    date,
+    id_prefix,
+    non_negative_int,
+    positive_float,
+    positive_int,
+    rate,
+)
 
 EXIT_STATUS = (
     "exit status: 0 work done; 1 a replay read lines and accepted none; 2 usage or I/O error;"
@@ -92,6 +99,10 @@ def _add_simulate(commands: argparse._SubParsersAction[Parser]) -> None:
     simulate.add_argument("--start", type=date, help="first issue date (default: 2025-01-01)")
     simulate.add_argument("--end", type=date, help="last issue date (default: start + 1 year)")
     simulate.add_argument("--noise", type=rate, default=0.0, help="share of bad lines to add")
+    simulate.add_argument(
+        "--id-prefix", type=id_prefix, metavar="PREFIX",
+        help="start of every case reference, letters and digits (default: PF and the seed)",
+    )  # fmt: skip
     simulate.add_argument("--out", type=Path, required=True, help=".jsonl or .jsonl.gz")
 
 

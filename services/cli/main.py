@@ -41,6 +41,7 @@ def _run_simulate(args: argparse.Namespace, settings: Settings) -> int:
         start=start,
         end=end,
         noise=args.noise,
+        id_prefix=args.id_prefix,
     )
     summary = write_log(args.out, config, registry)
     print(

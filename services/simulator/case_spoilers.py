@@ -27,7 +27,7 @@ def _child_not_on_case(envelope: Envelope, context: NoiseContext) -> Envelope:
 def _case_never_issued(envelope: Envelope, context: NoiseContext) -> Envelope:
     held_on = business_date(envelope)
     hearing = recast(envelope, "HearingHeld", COURT, held_on=held_on, hearing_type="decision")
-    orphan = case_reference(envelope["site"], next(context.orphan_numbers))
+    orphan = case_reference(context.prefix, envelope["site"], next(context.orphan_numbers))
     return {**hearing, "subject": orphan}
 
 

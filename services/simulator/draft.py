@@ -16,24 +16,27 @@ from services.simulator.parameters import Parameters
 COURT, IDVA, LOCAL_AUTHORITY = "court", "idva", "local_authority"
 
 
-def case_reference(site_code: str, number: int) -> str:
-    """A pseudonymous reference such as PF-DOR-000123 (initials for multi-word site codes)."""
+def case_reference(prefix: str, site_code: str, number: int) -> str:
+    """A pseudonymous reference such as PF7-DOR-000123: the log's prefix, the site (initials for
+    multi-word site codes) and the case's number."""
     words = site_code.split("-")
-    prefix = "".join(word[0] for word in words) if len(words) > 1 else site_code[:3]
-    return f"PF-{prefix.upper()}-{number:06d}"
+    site = "".join(word[0] for word in words) if len(words) > 1 else site_code[:3]
+    return f"{prefix}-{site.upper()}-{number:06d}"
 
 
 @dataclass(frozen=True, slots=True)
 class CasePlan:
-    """A case to generate: its number (unique in the log), site and issue date."""
+    """A case to generate: its number (unique in the log), site and issue date, and the log's
+    reference prefix."""
 
     number: int
     site: Site
     issued_on: dt.date
+    prefix: str
 
     @property
     def subject(self) -> str:
-        return case_reference(self.site.code, self.number)
+        return case_reference(self.prefix, self.site.code, self.number)
 
 
 class Fact(NamedTuple):

@@ -42,7 +42,8 @@ def simulate_lines(
     """The log's lines labelled with what they are, in arrival order."""
     p = parameters or default_parameters()
     plans = plan_cases(config, registry, p)  # raises on a bad config before iteration starts
-    return arrivals(plans, config, NoiseContext(registry, len(plans) + 1), p)
+    noise = NoiseContext(registry, len(plans) + 1, config.reference_prefix)
+    return arrivals(plans, config, noise, p)
 
 
 def write_log(

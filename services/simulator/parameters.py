@@ -2,6 +2,7 @@
 and the settings of one run (`SimulationConfig`)."""
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -86,6 +87,10 @@ def default_parameters() -> Parameters:
     return load_parameters()
 
 
+ID_PREFIX_MAX = 24
+ID_PREFIX = re.compile(rf"[A-Za-z0-9]{{1,{ID_PREFIX_MAX}}}")
+
+
 @dataclass(frozen=True)
 class SimulationConfig:
     """One run: how many cases, at which sites, issued over which dates, with how much mess."""
@@ -97,10 +102,15 @@ class SimulationConfig:
     end: dt.date
     noise: float = 0.0
     duplicate_rate: float = default_parameters().duplicate_rate.value
+    id_prefix: str | None = None  # of every case reference; default "PF" and the seed
 
     def __post_init__(self) -> None:
         if self.cases < 1:
             raise ValueError(f"cases must be at least 1, not {self.cases}")
+        if self.id_prefix is not None and not ID_PREFIX.fullmatch(self.id_prefix):
+            raise ValueError(
+                f"id prefix must be 1 to {ID_PREFIX_MAX} letters or digits, not {self.id_prefix!r}"
+            )
         if not 0 <= self.noise < 1:
             raise ValueError(f"noise must be in [0, 1), not {self.noise}")
         if not 0 <= self.duplicate_rate < 1:
@@ -109,3 +119,9 @@ class SimulationConfig:
             raise ValueError(f"start {self.start} is after end {self.end}")
         if not self.sites or len(set(self.sites)) != len(self.sites):
             raise ValueError("sites must name at least one site, each once")
+
+    @property
+    def reference_prefix(self) -> str:
+        """What every case reference of the log starts with: logs of different seeds (or
+        prefixes) share no reference, so they can be replayed together."""
+        return self.id_prefix or f"PF{self.seed}"

@@ -30,7 +30,7 @@ def plan_cases(
             drafts.append((rng.choice(pool), code, rng.getrandbits(64)))
     drafts.sort(key=itemgetter(0))
     return [
-        (CasePlan(number, registry[code], issued_on), seed)
+        (CasePlan(number, registry[code], issued_on, config.reference_prefix), seed)
         for number, (issued_on, code, seed) in enumerate(drafts, start=1)
     ]
 

@@ -12,11 +12,13 @@ from services.simulator.envelopes import Envelope, source_of
 
 
 class NoiseContext:
-    """The site registry, and case numbers no real case in the log has."""
+    """The site registry, and case numbers no real case in the log has (with the log's reference
+    prefix)."""
 
-    def __init__(self, registry: SiteRegistry, first_orphan_number: int) -> None:
+    def __init__(self, registry: SiteRegistry, first_orphan_number: int, prefix: str) -> None:
         self.registry = registry
         self.orphan_numbers = itertools.count(first_orphan_number)
+        self.prefix = prefix
 
 
 Spoiler = Callable[[Envelope, NoiseContext], Envelope | bytes]

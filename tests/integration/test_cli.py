@@ -340,3 +340,13 @@ def test_standard_input_and_a_chosen_as_of_date_are_recorded(plain_log):
     ]  # fmt: skip
     assert origin["as_of"] == {"date": "2025-06-30", "chosen": "given with --as-of"}
     assert origin["calendar"]["court_closures"] == ["2025-12-24"]
+
+
+def test_simulate_refuses_a_reference_prefix_that_is_not_letters_and_digits(tmp_path):
+    out = tmp_path / "log.jsonl"
+    done = pathfinder(
+        "simulate", "--cases", "5", "--seed", "1", "--id-prefix", "PF-1", "--out", str(out)
+    )
+    assert done.returncode == 2
+    assert "'PF-1' is not 1 to 24 letters or digits" in done.stderr
+    assert not out.exists()

@@ -6,6 +6,7 @@ import gzip
 import re
 import statistics
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -223,9 +224,28 @@ def test_events_carry_pseudonymous_references_only(clean: list[bytes]) -> None:
     envelope = {"specversion", "id", "source", "type", "subject", "time", "site", "datacontenttype"}
     for event in map(orjson.loads, clean):
         assert event.keys() == envelope | {"data"}
-        assert re.fullmatch(r"PF-[A-Z]+-\d{6}", event["subject"])
+        assert re.fullmatch(r"PF11-[A-Z]+-\d{6}", event["subject"])  # PF and the seed, 11
         child = event["data"].get("child_id", "C1")
         assert re.fullmatch(r"C\d+", child)
+
+
+def test_logs_of_different_seeds_or_prefixes_share_no_case_reference(messy: list[Line]) -> None:
+    def references(lines: Iterable[bytes]) -> set[str]:
+        return {orjson.loads(line)["subject"] for line in lines}
+
+    small = dict(cases=50, noise=0.0)
+    seed_11 = references(line.payload for line in messy if line.kind == "event")
+    seed_12 = references(simulate(config(seed=12, **small), REGISTRY))
+    chosen = references(simulate(config(id_prefix="Trial2", **small), REGISTRY))
+    assert seed_11 and seed_12 and chosen
+    assert not seed_11 & seed_12 and not seed_11 & chosen
+    assert all(reference.startswith("Trial2-") for reference in chosen)
+
+
+@pytest.mark.parametrize("prefix", ["", "PF-1", "x" * 25, "PF 1", "PFé"])
+def test_a_reference_prefix_is_letters_and_digits(prefix: str) -> None:
+    with pytest.raises(ValueError, match="id prefix"):
+        config(id_prefix=prefix)
 
 
 def test_ids_are_unique_apart_from_duplicates(messy: list[Line]) -> None:
