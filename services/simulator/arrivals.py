@@ -11,6 +11,7 @@ import math
 import random
 from collections.abc import Iterator
 
+from schemas.catalogue import LATEST_BUSINESS_DATE
 from services.simulator.dates import utc_midnight_ms
 from services.simulator.draft import CasePlan
 from services.simulator.envelopes import GeneratedEvent
@@ -30,7 +31,8 @@ def arrivals(
     p: Parameters,
 ) -> Iterator[Line]:
     """The lines of the planned cases, each generated from its own seed, in arrival order."""
-    until = config.end + dt.timedelta(days=p.follow_up_days.value)
+    # the follow-up ends with the log, and never past the last date the contract accepts
+    until = min(config.end + dt.timedelta(days=p.follow_up_days.value), LATEST_BUSINESS_DATE)
     pending: Pending = []
     order = itertools.count()
     for plan, seed in plans:

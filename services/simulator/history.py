@@ -8,6 +8,7 @@ import datetime as dt
 import random
 from operator import attrgetter
 
+from schemas.catalogue import LATEST_BUSINESS_DATE
 from services.simulator.conclusion import conclude
 from services.simulator.draft import CaseDraft, CasePlan, Fact
 from services.simulator.envelopes import GeneratedEvent, publish
@@ -30,11 +31,20 @@ def generate_case(
     for fact in sorted(case_history(plan, rng, parameters), key=attrgetter("on")):
         if fact.on > until:
             break
+        if _beyond_the_contract(fact):  # e.g. an extension to a due date after 2099
+            continue
         not_before_ms = last_recorded_ms.get(fact.publisher, 0)
         event = publish(fact, subject, site_code, rng, parameters, not_before_ms)
         last_recorded_ms[fact.publisher] = event.arrival_ms
         events.append(event)
     return events
+
+
+def _beyond_the_contract(fact: Fact) -> bool:
+    """A fact carrying a date the contract refuses: it is not recorded."""
+    return any(
+        isinstance(value, dt.date) and value > LATEST_BUSINESS_DATE for value in fact.data.values()
+    )
 
 
 def case_history(plan: CasePlan, rng: random.Random, parameters: Parameters) -> list[Fact]:

@@ -11,6 +11,7 @@ from typing import Literal
 import orjson
 from pydantic import NonNegativeInt, PositiveInt, ValidationError
 
+from schemas.catalogue import EARLIEST_BUSINESS_DATE, LATEST_BUSINESS_DATE
 from schemas.events import HearingType, Recommendation
 from services.simulator.parameter_kinds import (
     Count,
@@ -117,6 +118,11 @@ class SimulationConfig:
             raise ValueError(f"duplicate_rate must be in [0, 1), not {self.duplicate_rate}")
         if self.start > self.end:
             raise ValueError(f"start {self.start} is after end {self.end}")
+        if self.start < EARLIEST_BUSINESS_DATE or self.end > LATEST_BUSINESS_DATE:
+            raise ValueError(
+                f"issue dates must lie from {EARLIEST_BUSINESS_DATE} to {LATEST_BUSINESS_DATE},"
+                f" the contract's range, not {self.start} to {self.end}"
+            )
         if not self.sites or len(set(self.sites)) != len(self.sites):
             raise ValueError("sites must name at least one site, each once")
 

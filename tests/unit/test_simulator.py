@@ -16,6 +16,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from schemas.catalogue import BUSINESS_DATE_FIELD
 from schemas.events import PathfinderEvent
+from services.core.validation import Rejection, Validator
 from services.reference.sites_file import load_sites
 from services.simulator import (
     Line,
@@ -240,6 +241,25 @@ def test_logs_of_different_seeds_or_prefixes_share_no_case_reference(messy: list
     assert seed_11 and seed_12 and chosen
     assert not seed_11 & seed_12 and not seed_11 & chosen
     assert all(reference.startswith("Trial2-") for reference in chosen)
+
+
+def test_the_last_year_of_the_contracts_range_gives_only_events_it_accepts() -> None:
+    # given cases issued through 2099, whose follow-up and extensions would run past its end
+    last_year = config(cases=1_500, start=dt.date(2099, 1, 1), end=dt.date(2099, 12, 31))
+    validate = Validator(REGISTRY)
+    # then every event the simulator writes is valid under the contract
+    refused = [
+        line for line in simulate(last_year, REGISTRY) if isinstance(validate(line), Rejection)
+    ]
+    assert refused == []
+
+
+@pytest.mark.parametrize(
+    ("start", "end"), [(dt.date(1999, 12, 31), END), (START, dt.date(2100, 1, 1))]
+)
+def test_issue_dates_outside_the_contracts_range_are_refused(start: dt.date, end: dt.date) -> None:
+    with pytest.raises(ValueError, match="the contract's range"):
+        config(start=start, end=end)
 
 
 @pytest.mark.parametrize("prefix", ["", "PF-1", "x" * 25, "PF 1", "PFé"])
