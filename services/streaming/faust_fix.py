@@ -24,9 +24,11 @@ topic; those events were never processed. One path that produces such a jump is 
 them) when the flow stops or the generation changes in the middle of a batch. The fix keeps,
 per input partition, the next offset to deliver (set by every seek, moved on by every delivery);
 a record past it makes the partition seek back to it instead of being delivered, so no offset of
-an input topic is skipped. Changelog topics (compacted on Kafka) are left alone, and a partition
-that finds the same offset missing three times running (deleted by retention before it was
-read) is let past it with an error in the log.
+an input topic is skipped. Changelog topics and topics declared compacted (`allow_gaps_in`) are
+left alone, and a partition that finds the same offset missing three times running (deleted by
+retention before it was read) is let past it with an error in the log. On every topic, compacted
+or not, a partition whose fetched records `getmany` did not deliver is sought back to the first
+of them once the batch is done: that needs no contiguous offsets.
 
 Verified on faust-streaming 0.15.3 with aiokafka 0.14.0; pyproject.toml pins both to those minor
 versions. Before raising either pin:
@@ -53,6 +55,13 @@ from typing import Any
 logger = logging.getLogger(__name__)
 _applied = False
 REWINDS_BEFORE_GIVING_UP = 3
+_gaps_allowed: set[str] = set()  # topics compacted in production: a gap in offsets is normal
+
+
+def allow_gaps_in(topic: str) -> None:
+    """Declare a topic compacted where it is deployed: its offsets are not expected to be
+    contiguous, so only records fetched and never delivered send its partitions back."""
+    _gaps_allowed.add(topic)
 
 
 class _HeldResumes:
@@ -105,6 +114,7 @@ def apply() -> None:
     Consumer.resume_partitions = resume_partitions  # type: ignore[method-assign, assignment]
     Recovery.on_recovery_completed = resuming_after(Recovery.on_recovery_completed)  # type: ignore[method-assign, assignment]
     Recovery._resume_streams = resuming_after(Recovery._resume_streams)  # type: ignore[method-assign, assignment]
+    _redeliver_what_was_not_delivered(Consumer)
     _deliver_without_gaps(Consumer)
     _applied = True
 
@@ -164,6 +174,7 @@ def _deliver_without_gaps(consumer_class: Any) -> None:
                 wanted is not None
                 and message.offset > wanted
                 and self.app.topics.acks_enabled_for(message.topic)
+                and message.topic not in _gaps_allowed
             ):
                 if offsets.may_rewind(partition, wanted):
                     logger.warning(
@@ -184,3 +195,46 @@ def _deliver_without_gaps(consumer_class: Any) -> None:
     consumer_class.seek = seek_noting
     consumer_class.perform_seek = perform_seek_noting
     consumer_class.getmany = getmany_without_gaps
+
+
+def _redeliver_what_was_not_delivered(consumer_class: Any) -> None:
+    """Wrap `getmany` so records it fetched and dropped are read again: each partition with such
+    records is sought back to the first of them once the batch is done."""
+    wait_next_records, getmany = consumer_class._wait_next_records, consumer_class.getmany
+
+    async def wait_next_records_noting(self: Any, timeout: float) -> Any:
+        records, active_partitions = await wait_next_records(self, timeout)
+        self.__dict__["_pathfinder_fetched"] = records
+        return records, active_partitions
+
+    async def getmany_redelivering(self: Any, timeout: float) -> AsyncIterator[tuple[Any, Any]]:
+        self.__dict__["_pathfinder_fetched"] = None
+        last_delivered: dict[Any, int] = {}
+        try:
+            async for partition, message in getmany(self, timeout):
+                last_delivered[partition] = message.offset
+                yield partition, message
+        finally:
+            fetched = self.__dict__.pop("_pathfinder_fetched", None) or {}
+            await _seek_back_to_the_undelivered(self, fetched, last_delivered)
+
+    consumer_class._wait_next_records = wait_next_records_noting
+    consumer_class.getmany = getmany_redelivering
+
+
+async def _seek_back_to_the_undelivered(
+    consumer: Any, fetched: dict[Any, list[Any]], last_delivered: dict[Any, int]
+) -> None:
+    for partition, records in fetched.items():
+        last = last_delivered.get(partition)
+        undelivered = [r.offset for r in records if last is None or r.offset > last]
+        if not undelivered:
+            continue
+        logger.info(
+            "%s: %s records fetched and not delivered; reading from %s again",
+            partition, len(undelivered), undelivered[0],
+        )  # fmt: skip
+        try:
+            await consumer.seek(partition, undelivered[0])
+        except Exception:  # no longer assigned: its new owner reads from the committed offset
+            logger.info("%s: no longer assigned, not sought back", partition)

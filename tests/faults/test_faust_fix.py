@@ -240,3 +240,66 @@ def test_changelogs_and_offsets_gone_from_the_broker_are_read_on_from():
     # then the changelog is read as it comes, and the input partition after three tries
     assert consumer.seeks == [(first, 10)] * faust_fix.REWINDS_BEFORE_GIVING_UP
     assert delivered == [(CHANGELOG, 5), (CHANGELOG, 9), (first, 40)]
+
+
+class DroppingConsumer:
+    """A consumer whose `getmany`, like faust's when the flow stops mid-batch, delivers only the
+    first records it fetched; the client's position has moved past all of them."""
+
+    def __init__(self, fetched: dict[TP, list[int]], delivered: int) -> None:
+        self.fetched = {
+            tp: [SimpleNamespace(offset=o) for o in offsets] for tp, offsets in fetched.items()
+        }
+        self.delivered = delivered
+        self.seeks: list[tuple[TP, int]] = []
+
+    async def _wait_next_records(self, timeout: float) -> Any:
+        return self.fetched, None
+
+    async def getmany(self, timeout: float) -> Any:
+        records, _ = await self._wait_next_records(timeout)
+        batch = [(tp, record) for tp, rs in records.items() for record in rs]
+        for tp, record in batch[: self.delivered]:
+            yield tp, SimpleNamespace(offset=record.offset, topic=tp.topic)
+
+    async def seek(self, partition: TP, offset: int) -> None:
+        if partition.partition == 9:
+            raise AssertionError("Partition is not assigned")
+        self.seeks.append((partition, offset))
+
+
+faust_fix._redeliver_what_was_not_delivered(DroppingConsumer)
+
+
+def test_records_fetched_and_not_delivered_are_read_again_gaps_or_not():
+    # given a compacted partition (offsets 3, 7, 8) and another, of which only 3 and 7 and the
+    # other's first record are delivered before the flow stops
+    first, second = sorted(INPUTS)
+    gone = TP("court-events", 9)  # revoked meanwhile
+    consumer = DroppingConsumer({first: [3, 7, 8], second: [20, 21], gone: [5]}, delivered=2)
+
+    async def run() -> list[int]:
+        return [message.offset async for _, message in consumer.getmany(1.0)]
+
+    # then each partition is sought back to its first record not delivered
+    assert asyncio.run(run()) == [3, 7]
+    assert consumer.seeks == [(first, 8), (second, 20)]
+
+
+def test_a_topic_declared_compacted_is_not_sent_back_for_a_gap():
+    # given a partition of a compacted topic read from offset 10, whose next records are 15 and 19
+    compacted = TP("app.case-facts.v1", 0)
+
+    async def run() -> list[int]:
+        consumer = JumpingConsumer([[(compacted, 15), (compacted, 19)]])
+        await consumer.seek(compacted, 10)
+        delivered = [message.offset async for _, message in consumer.getmany(1.0)]
+        return delivered + [offset for _, offset in consumer.seeks[1:]]
+
+    # then, declared compacted, both are delivered; undeclared, the partition is sent back to 10
+    assert asyncio.run(run()) == [10]
+    faust_fix.allow_gaps_in(compacted.topic)
+    try:
+        assert asyncio.run(run()) == [15, 19]
+    finally:
+        faust_fix._gaps_allowed.discard(compacted.topic)
