@@ -19,9 +19,10 @@ paused and the next recovery resumes them. Resumes from anywhere else pass strai
 **Fetched, never delivered.** Seen here in scale-out runs: a worker that had just joined was
 handed, as its first record of a partition, one 31 offsets past its committed offset, and faust's
 drain loop treated the jump as a gap to commit over, as it does for a compacted or transactional
-topic; those events were never processed. One path that produces such a jump is in faust's
-`Consumer.getmany`: it drops records the client has already fetched (its position has moved past
-them) when the flow stops or the generation changes in the middle of a batch. The fix keeps,
+topic; those events were never processed. The jump comes from faust's `Consumer.getmany`: it
+drops records the client has already fetched (its position has moved past them) when the flow
+stops or the generation changes in the middle of a batch (reading those again stopped every jump
+in the scale-out runs that followed). The fix keeps,
 per input partition, the next offset to deliver (set by every seek, moved on by every delivery);
 a record past it makes the partition seek back to it instead of being delivered, so no offset of
 an input topic is skipped. Changelog topics and topics declared compacted (`allow_gaps_in`) are
