@@ -3,21 +3,11 @@
 from collections.abc import Mapping
 from typing import Any
 
-_PERCENT_KEYS = frozenset(
-    {
-        "cir_ordered_la_share",
-        "cir_filed_within_40_working_days_share",
-        "cir_filed_by_due_date_share",
-        "cir_extended_share",
-        "children_seen_share",
-        "idva_accepted_share",
-        "concluded_within_26_weeks_share",
-    }
-)
+from services.core.metrics import SHARE_PARTS, SHARES
 
-
+_PERCENT_KEYS = frozenset(SHARES)
 # A share's numerator and denominator are in the JSON document; the table shows the share.
-_SHARE_PART_SUFFIXES = ("_numerator", "_denominator")
+_SHARE_PART_KEYS = frozenset(f"{share}_{part}" for share in SHARES for part in SHARE_PARTS)
 
 
 def _cell(key: str, value: Any) -> str:
@@ -35,7 +25,7 @@ def render_table(sites: Mapping[str, Mapping[str, Any]], as_of: str | None) -> s
     if not sites:
         return f"No accepted events: no figures as of {as_of or '-'}.\n"
     columns = list(sites)
-    keys = [key for key in next(iter(sites.values())) if not key.endswith(_SHARE_PART_SUFFIXES)]
+    keys = [key for key in next(iter(sites.values())) if key not in _SHARE_PART_KEYS]
     header = [f"as of {as_of}", *columns]
     rows = [[key, *(_cell(key, sites[site][key]) for site in columns)] for key in keys]
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]

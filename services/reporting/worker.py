@@ -18,7 +18,6 @@ from services.reporting.stored import (
     decode_stored_facts,
     store_facts,
 )
-from services.streaming import faust_fix
 from services.streaming.dead_letters import Position
 from services.streaming.ticks import tick_report
 from services.streaming.worker import Worker
@@ -31,7 +30,6 @@ class ReportingWorker(Worker):
         super().__init__("reporting", settings, rules, name)
         topics = self.topics
         self.case_facts = self.topic(topics.case_facts)
-        faust_fix.allow_gaps_in(topics.case_facts)  # compacted where deployed (docker-compose.yml)
         self.ticks = self.topic(topics.gatekeeping_ticks, internal=True)
         self.facts = self.app.Table(
             "reporting-facts", default=None, key_type=bytes, value_type=bytes

@@ -21,22 +21,16 @@ handed, as its first record of a partition, one 31 offsets past its committed of
 drain loop treated the jump as a gap to commit over, as it does for a compacted or transactional
 topic; those events were never processed. The jump comes from faust's `Consumer.getmany`: it
 drops records the client has already fetched (its position has moved past them) when the flow
-stops or the generation changes in the middle of a batch (reading those again stopped every jump
-in the scale-out runs that followed). The fix keeps,
-per input partition, the next offset to deliver (set by every seek, moved on by every delivery);
-a record past it makes the partition seek back to it instead of being delivered, so no offset of
-an input topic is skipped. Changelog topics and topics declared compacted (`allow_gaps_in`) are
-left alone, and a partition that finds the same offset missing three times running (deleted by
-retention before it was read) is let past it with an error in the log. On every topic, compacted
-or not, a partition whose fetched records `getmany` did not deliver is sought back to the first
-of them once the batch is done: that needs no contiguous offsets.
+stops or the generation changes in the middle of a batch. The fix notes what each fetch returned
+and, once `getmany` is done with the batch, seeks every partition with records it did not deliver
+back to the first of them. It needs no contiguous offsets, so compacted topics are handled alike.
 
 Verified on faust-streaming 0.15.3 with aiokafka 0.14.0; pyproject.toml pins both to those minor
 versions. Before raising either pin:
 1. Re-read, in faust/tables/recovery.py, `Recovery.on_recovery_completed` and
    `Recovery._resume_streams` (both wrapped here; the second is private), and, in
-   faust/transport/consumer.py, `Consumer.resume_partitions` (replaced here), `Consumer.seek`,
-   `Consumer.perform_seek` and `Consumer.getmany` (wrapped here) and `_drain_messages`. If both
+   faust/transport/consumer.py, `Consumer.resume_partitions` (replaced here),
+   `Consumer.perform_seek`, and `Consumer.getmany` and `_wait_next_records` (wrapped here). If both
    recovery steps now seek before they resume, #596 is fixed upstream and that part can go; if
    `getmany` no longer drops fetched records, the second part can go; if a method was renamed
    or its seek moved, move the wrapping there.
@@ -55,14 +49,6 @@ from typing import Any
 
 logger = logging.getLogger(__name__)
 _applied = False
-REWINDS_BEFORE_GIVING_UP = 3
-_gaps_allowed: set[str] = set()  # topics compacted in production: a gap in offsets is normal
-
-
-def allow_gaps_in(topic: str) -> None:
-    """Declare a topic compacted where it is deployed: its offsets are not expected to be
-    contiguous, so only records fetched and never delivered send its partitions back."""
-    _gaps_allowed.add(topic)
 
 
 class _HeldResumes:
@@ -116,86 +102,7 @@ def apply() -> None:
     Recovery.on_recovery_completed = resuming_after(Recovery.on_recovery_completed)  # type: ignore[method-assign, assignment]
     Recovery._resume_streams = resuming_after(Recovery._resume_streams)  # type: ignore[method-assign, assignment]
     _redeliver_what_was_not_delivered(Consumer)
-    _deliver_without_gaps(Consumer)
     _applied = True
-
-
-class _NextOffsets:
-    """Per input partition of one consumer: the next offset to deliver, and how often in a row
-    the partition has been sent back to it."""
-
-    def __init__(self) -> None:
-        self.next: dict[Any, int] = {}
-        self.rewinds: dict[Any, tuple[int, int]] = {}  # partition -> (offset, times)
-
-    def seeked(self, partition: Any, offset: int | None) -> None:
-        if offset is None or offset < 0:
-            self.next.pop(partition, None)  # read from wherever the reset policy puts it
-        else:
-            self.next[partition] = offset
-
-    def may_rewind(self, partition: Any, offset: int) -> bool:
-        last, times = self.rewinds.get(partition, (offset, 0))
-        times = times + 1 if last == offset else 1
-        self.rewinds[partition] = (offset, times)
-        return times <= REWINDS_BEFORE_GIVING_UP
-
-
-def _next_offsets(consumer: Any) -> _NextOffsets:
-    offsets: _NextOffsets | None = consumer.__dict__.get("_pathfinder_next_offsets")
-    if offsets is None:
-        offsets = consumer.__dict__["_pathfinder_next_offsets"] = _NextOffsets()
-    return offsets
-
-
-def _deliver_without_gaps(consumer_class: Any) -> None:
-    """Wrap seeks and `getmany` so an input partition is never delivered past an offset."""
-    seek, perform_seek, getmany = (
-        consumer_class.seek, consumer_class.perform_seek, consumer_class.getmany
-    )  # fmt: skip
-
-    async def seek_noting(self: Any, partition: Any, offset: int) -> None:
-        await seek(self, partition, offset)
-        _next_offsets(self).seeked(partition, offset)
-
-    async def perform_seek_noting(self: Any) -> None:
-        await perform_seek(self)
-        offsets = _next_offsets(self)
-        for partition in self.assignment():
-            offsets.seeked(partition, self._read_offset.get(partition))
-
-    async def getmany_without_gaps(self: Any, timeout: float) -> AsyncIterator[tuple[Any, Any]]:
-        offsets = _next_offsets(self)
-        sent_back: set[Any] = set()
-        async for partition, message in getmany(self, timeout):
-            if partition in sent_back:
-                continue
-            wanted = offsets.next.get(partition)
-            if (
-                wanted is not None
-                and message.offset > wanted
-                and self.app.topics.acks_enabled_for(message.topic)
-                and message.topic not in _gaps_allowed
-            ):
-                if offsets.may_rewind(partition, wanted):
-                    logger.warning(
-                        "%s: fetched offset %s before %s was delivered; reading from %s again",
-                        partition, message.offset, wanted, wanted,
-                    )  # fmt: skip
-                    await self.seek(partition, wanted)
-                    sent_back.add(partition)
-                    continue
-                logger.error(
-                    "%s: offsets %s to %s are missing from the broker; reading on from %s",
-                    partition, wanted, message.offset - 1, message.offset,
-                )  # fmt: skip
-            if wanted is None or message.offset >= wanted:
-                offsets.next[partition] = message.offset + 1
-            yield partition, message
-
-    consumer_class.seek = seek_noting
-    consumer_class.perform_seek = perform_seek_noting
-    consumer_class.getmany = getmany_without_gaps
 
 
 def _redeliver_what_was_not_delivered(consumer_class: Any) -> None:
