@@ -15,6 +15,8 @@ from services.cli.argument_types import (
     positive_int,
     rate,
 )
+from services.evaluator.report.periods import MONTH, PERIOD_KINDS
+from services.evaluator.report.suppression import DEFAULT_THRESHOLD
 
 EXIT_STATUS = (
     "exit status: 0 work done; 1 a replay read lines and accepted none; 2 usage or I/O error;"
@@ -44,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_replay(commands)
+    _add_report(commands)
     _add_simulate(commands)
     _add_workdays(commands)
     _add_streaming(commands)
@@ -89,6 +92,30 @@ def _add_replay(commands: argparse._SubParsersAction[Parser]) -> None:
         help="processes sharing the cases (default: one per core); reading - (stdin) always"
         " uses one, whatever is asked",
     )
+
+
+def _add_report(commands: argparse._SubParsersAction[Parser]) -> None:
+    report = commands.add_parser(
+        "report",
+        help="replay logs into a report: a page of charts, figures per period, per-case rows",
+        epilog=EXIT_STATUS,
+    )
+    report.add_argument("paths", nargs="+", type=Path, metavar="LOG", help=".jsonl or .jsonl.gz")
+    report.add_argument("--out", type=Path, required=True, metavar="DIR", help="written into")
+    report.add_argument(
+        "--pseudonym-key-file", type=Path, metavar="FILE",
+        help="write per-case rows, references replaced by their HMAC-SHA256 under this key"
+        " (the file's bytes, one trailing newline stripped; at least 16 bytes)",
+    )  # fmt: skip
+    report.add_argument("--as-of", type=date, help="figures as of this date (default: latest)")
+    report.add_argument("--period", choices=PERIOD_KINDS, default=MONTH, help="default: month")
+    report.add_argument(
+        "--suppress-below", type=positive_int, default=DEFAULT_THRESHOLD, metavar="N",
+        help=f"hide figures counting 1 to N-1 cases or children (default: {DEFAULT_THRESHOLD};"
+        " 1 hides none)",
+    )  # fmt: skip
+    report.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    report.add_argument("--workers", type=positive_int, help="replay processes (default: cores)")
 
 
 def _add_simulate(commands: argparse._SubParsersAction[Parser]) -> None:

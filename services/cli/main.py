@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from services.cli.arguments import build_parser, say
 from services.cli.files import UsageError, check_inputs, check_outputs
 from services.cli.replay_command import run_replay
+from services.cli.report_command import run_report
 from services.config import Settings
 from services.evaluator.replay import STDIN
 
@@ -108,6 +109,7 @@ def _run_export(args: argparse.Namespace, settings: Settings) -> int:
 
 _COMMANDS = {
     "replay": run_replay,
+    "report": run_report,
     "simulate": _run_simulate,
     "workdays": _run_workdays,
     "up": _run_up,

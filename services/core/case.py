@@ -37,6 +37,7 @@ class CaseState(msgspec.Struct, kw_only=True):
     due_original: dt.date | None = None
     extensions: list[tuple[dt.date, dt.date]] = msgspec.field(default_factory=list)
     transfers: int = 0
+    transfers_on: list[tuple[dt.date, str]] = msgspec.field(default_factory=list)  # (on, to)
     filed_on: dt.date | None = None
     working_days_to_file: int | None = None
     voice_included: bool | None = None
@@ -79,6 +80,7 @@ def _gatekeeping(case: CaseState, event: Event, context: Rules) -> None:
 def _transfer(case: CaseState, event: Event, _: Rules) -> None:
     case.author = event.data.to_author
     case.transfers += 1
+    case.transfers_on.append((event.on, event.data.to_author))
 
 
 def _extension(case: CaseState, event: Event, _: Rules) -> None:

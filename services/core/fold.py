@@ -134,6 +134,10 @@ class ReplayFold:
     def _states(self) -> Iterator[CaseState]:
         return (ledger.state for ledger in self.cases.values())
 
+    def states(self) -> list[tuple[str, CaseState]]:
+        """Every case's reference and state."""
+        return [(reference, ledger.state) for reference, ledger in self.cases.items()]
+
     def tallies(self, as_of: dt.date) -> dict[str, Tally]:
         """This fold's tallies per site (and `all`) as of a date."""
         return tally_sites(self._states(), self._rules.sites, as_of)

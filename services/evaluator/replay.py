@@ -21,8 +21,10 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import IO, Any, BinaryIO, NamedTuple, cast
 
+import msgspec
 from tqdm import tqdm
 
+from services.core.case import CaseState
 from services.core.fold import EventCounts, Refusal, ReplayFold, ReplayResult, combine
 from services.core.metrics import Tally
 from services.core.routing import shard_of
@@ -132,18 +134,23 @@ def replay(
     include_raw: bool = False,
 ) -> ReplayResult:
     """Replay the logs in order; write each refused line to `rejected` when given."""
-    result, refusals, _ = replay_logs(paths, rules, as_of, show_progress, workers)
+    replayed = replay_logs(paths, rules, as_of, show_progress, workers)
     if rejected is not None:
-        write_refusals(rejected, paths, refusals, include_raw)
-    return result
+        write_refusals(rejected, paths, replayed.refusals, include_raw)
+    return replayed.result
 
 
 class Replayed(NamedTuple):
-    """A replay's result, the refused lines by file and line number, and what it read."""
+    """A replay's result, the refused lines by file and line number, what it read, and (when
+    asked for) every case's reference and state."""
 
     result: ReplayResult
     refusals: list[Refusal]
     inputs: list[InputFacts]
+    cases: list[tuple[str, CaseState]] = []  # noqa: RUF012 (a NamedTuple's default, never changed)
+
+
+_CASES = msgspec.msgpack.Decoder(list[tuple[str, CaseState]])
 
 
 def replay_logs(
@@ -152,8 +159,10 @@ def replay_logs(
     as_of: dt.date | None = None,
     show_progress: bool | None = None,
     workers: int = 1,
+    keep_cases: bool = False,
 ) -> Replayed:
-    """Replay the logs in order: the result, the refused lines, and each input's facts.
+    """Replay the logs in order: the result, the refused lines, each input's facts, and every
+    case's state if `keep_cases`.
 
     A path equal to `STDIN` reads standard input, with one worker whatever `workers` says.
     """
@@ -171,10 +180,13 @@ def replay_logs(
             counts = fold.counts
             as_of = as_of or counts.latest_business_date
             result = combine(counts, [fold.tallies(as_of)] if as_of else [], as_of, rules)
+            cases = fold.states() if keep_cases else []
         else:
-            result, refusals, inputs = _replay_in_workers(paths, rules, as_of, workers, bar.update)
+            result, refusals, inputs, cases = _replay_in_workers(
+                paths, rules, as_of, workers, bar.update, keep_cases
+            )
     refusals.sort(key=lambda refusal: refusal.token[:2])  # by file, then line
-    return Replayed(result, refusals, inputs)
+    return Replayed(result, refusals, inputs, cases)
 
 
 def _replay_in_workers(
@@ -183,11 +195,14 @@ def _replay_in_workers(
     as_of: dt.date | None,
     workers: int,
     on_progress: Callable[[int], None],
+    keep_cases: bool,
 ) -> Replayed:
     context = multiprocessing.get_context("fork")  # the workers inherit the built calendar
     pipes = [context.Pipe() for _ in range(workers)]
     processes = [
-        context.Process(target=_worker, args=(paths, rules, Shard(number, workers), child))
+        context.Process(
+            target=_worker, args=(paths, rules, Shard(number, workers), child, keep_cases)
+        )
         for number, (_, child) in enumerate(pipes)
     ]
     for process in processes:
@@ -203,12 +218,14 @@ def _replay_in_workers(
         for parent, _ in pipes:
             parent.send(as_of)
         shard_tallies: list[dict[str, Tally]] = [_receive(parent) for parent, _ in pipes]
+        cases = [case for parent, _ in pipes for case in _CASES.decode(_receive(parent))]
     finally:
         for process in processes:
             process.join(timeout=5)
             if process.is_alive():
                 process.kill()
-    return Replayed(combine(counts, shard_tallies if as_of else [], as_of, rules), refusals, inputs)
+    result = combine(counts, shard_tallies if as_of else [], as_of, rules)
+    return Replayed(result, refusals, inputs, cases)
 
 
 def _await_counts(parent: Connection, on_progress: Callable[[int], None]) -> Any:
@@ -227,8 +244,11 @@ def _receive(parent: Connection) -> Any:
     return message
 
 
-def _worker(paths: Sequence[Path], rules: Rules, shard: Shard, pipe: Connection) -> None:
-    """One shard's fold in its own process; the first shard reports progress."""
+def _worker(
+    paths: Sequence[Path], rules: Rules, shard: Shard, pipe: Connection, keep_cases: bool
+) -> None:
+    """One shard's fold in its own process; the first shard reports progress. Case states go
+    back as MessagePack, much faster than pickling them."""
     try:
 
         def report(done: int) -> None:
@@ -240,6 +260,7 @@ def _worker(paths: Sequence[Path], rules: Rules, shard: Shard, pipe: Connection)
         pipe.send(("counts", (fold.counts, refusals, inputs)))
         as_of = pipe.recv()
         pipe.send(fold.tallies(as_of) if as_of else {})
+        pipe.send(msgspec.msgpack.encode(fold.states() if keep_cases else []))
     except BaseException as error:  # sent back, so the parent fails with the worker's reason
         pipe.send(error)
     finally:
