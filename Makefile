@@ -9,11 +9,13 @@ OUT := out
 RUN_CASES ?= 3000
 RUN_SEED ?= 2025
 
-.PHONY: install system-packages run replay-demo test lint unit e2e faults bench schemas clean
+.PHONY: install system-packages run replay-demo report-demo test lint unit e2e faults bench schemas clean
 
 # Programs the tests run as real components: socat (the TLS proxy in front of the embedded
-# broker) and Prometheus's promtool. Installed from Debian's packages when missing and allowed.
-SYSTEM_PROGRAMS := socat promtool
+# broker), Prometheus's promtool, and Chromium (renders the report's page). Installed from
+# Debian's packages when missing and allowed.
+SYSTEM_PROGRAMS := socat promtool chromium
+SYSTEM_PACKAGES := socat prometheus chromium
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,9 +29,9 @@ system-packages:
 	@missing=""; for program in $(SYSTEM_PROGRAMS); do command -v $$program >/dev/null || missing=1; done; \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq socat prometheus >/dev/null; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
 		else \
-			echo "make: socat and promtool are needed by the tests (Debian: apt-get install socat prometheus)" >&2; exit 1; \
+			echo "make: $(SYSTEM_PROGRAMS) are needed by the tests (Debian: apt-get install $(SYSTEM_PACKAGES))" >&2; exit 1; \
 		fi; \
 	fi
 
@@ -44,6 +46,21 @@ replay-demo: $(INSTALLED)
 	$(BIN)/pathfinder replay $(OUT)/pilot.jsonl.gz --json $(OUT)/pilot-metrics.json \
 		--rejected $(OUT)/pilot-rejected.jsonl
 
+# `make report-demo`: the same year simulated, replayed, and reported into out/report/ with
+# per-case rows under a key made for the demo (an evaluator keeps their own key file).
+DEMO_KEY := $(OUT)/demo-pseudonym.key
+
+report-demo: $(INSTALLED)
+	mkdir -p $(OUT)
+	$(BIN)/pathfinder simulate --cases $(RUN_CASES) --seed $(RUN_SEED) \
+		--start 2025-01-01 --end 2025-12-31 --noise 0.01 --out $(OUT)/pilot.jsonl.gz
+	$(BIN)/pathfinder replay $(OUT)/pilot.jsonl.gz --json $(OUT)/pilot-metrics.json \
+		--rejected $(OUT)/pilot-rejected.jsonl --no-progress
+	test -s $(DEMO_KEY) || (umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > $(DEMO_KEY))
+	$(BIN)/pathfinder report $(OUT)/pilot.jsonl.gz --out $(OUT)/report \
+		--pseudonym-key-file $(DEMO_KEY) --no-progress
+	@echo "open $(OUT)/report/index.html"
+
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -55,7 +72,7 @@ lint: $(INSTALLED)
 # `faults` kills, scales and poisons them.
 unit: $(INSTALLED) system-packages
 	$(BIN)/python -m pytest tests/unit tests/property tests/corpus tests/static tests/agents \
-		tests/integration
+		tests/integration tests/report
 
 e2e: $(INSTALLED) system-packages
 	$(BIN)/python -m pytest tests/e2e tests/stack
@@ -68,6 +85,7 @@ test: lint unit e2e faults
 bench: $(INSTALLED)
 	$(BIN)/python benchmarks/replay_rate.py
 	$(BIN)/python benchmarks/stream_rate.py
+	$(BIN)/python benchmarks/report_rate.py
 
 schemas: $(INSTALLED)
 	$(BIN)/python -m schemas.generate

@@ -4,14 +4,12 @@ Cases are generated in issue order and merged through a heap, so memory holds on
 of cases still running, never the whole log.
 """
 
-import datetime as dt
 import heapq
 import itertools
 import math
 import random
 from collections.abc import Iterator
 
-from schemas.catalogue import LATEST_BUSINESS_DATE
 from services.simulator.dates import utc_midnight_ms
 from services.simulator.draft import CasePlan
 from services.simulator.envelopes import GeneratedEvent
@@ -19,6 +17,7 @@ from services.simulator.history import generate_case
 from services.simulator.lines import DUPLICATE, EVENT, Line, dumps
 from services.simulator.noise import noise_lines
 from services.simulator.parameters import Parameters, SimulationConfig
+from services.simulator.planning import log_end
 from services.simulator.spoiling import NoiseContext
 
 Pending = list[tuple[int, int, Line]]  # a heap of (arrival ms, tie-breaker, line)
@@ -31,8 +30,7 @@ def arrivals(
     p: Parameters,
 ) -> Iterator[Line]:
     """The lines of the planned cases, each generated from its own seed, in arrival order."""
-    # the follow-up ends with the log, and never past the last date the contract accepts
-    until = min(config.end + dt.timedelta(days=p.follow_up_days.value), LATEST_BUSINESS_DATE)
+    until = log_end(config, p)
     pending: Pending = []
     order = itertools.count()
     for plan, seed in plans:

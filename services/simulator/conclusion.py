@@ -5,8 +5,6 @@ import datetime as dt
 
 from services.simulator.dates import DAY
 from services.simulator.draft import COURT, CaseDraft
-from services.simulator.parameters import Parameters
-from services.simulator.report import expected_days_to_report
 
 
 def conclude(draft: CaseDraft, filed_on: dt.date, author: str) -> None:
@@ -17,17 +15,6 @@ def conclude(draft: CaseDraft, filed_on: dt.date, author: str) -> None:
         _withdraw_early(draft, draft.day_between(draft.plan.issued_on + DAY, filed_on - DAY))
     else:
         _after_report(draft, filed_on, author, withdrawn)
-
-
-def mean_days_after_report(p: Parameters, target_days: float) -> float:
-    """The mean wait from CIR filing to conclusion that makes durations average `target_days`.
-
-    Cases withdrawn before their report, at about half the time to it, pull the average down,
-    so the cases that reach a report make up for them.
-    """
-    to_report = expected_days_to_report(p)
-    early = p.withdrawal_share.value * p.withdrawal_before_report_share.value
-    return max((target_days - early * to_report / 2) / (1 - early) - to_report, 7.0)
 
 
 def _withdraw_early(draft: CaseDraft, withdrawn_on: dt.date) -> None:
@@ -61,10 +48,8 @@ def _after_report(draft: CaseDraft, filed_on: dt.date, author: str, withdrawn: b
 
 
 def _days_after_report(draft: CaseDraft) -> int:
-    p = draft.parameters
-    target_days = p.mean_duration_weeks.for_site(draft.plan.site.code) * 7
-    mean = mean_days_after_report(p, target_days)
-    shape = p.post_report_duration_shape.value
+    mean = draft.plan.mean_days_after_report  # calibrated for the site (see `calibration`)
+    shape = draft.parameters.post_report_duration_shape.value
     return round(draft.rng.gammavariate(shape, mean / shape))
 
 

@@ -26,13 +26,14 @@ def case_reference(prefix: str, site_code: str, number: int) -> str:
 
 @dataclass(frozen=True, slots=True)
 class CasePlan:
-    """A case to generate: its number (unique in the log), site and issue date, and the log's
-    reference prefix."""
+    """A case to generate: its number (unique in the log), site and issue date, the log's
+    reference prefix, and the mean wait from its report to its conclusion (its site's)."""
 
     number: int
     site: Site
     issued_on: dt.date
     prefix: str
+    mean_days_after_report: float
 
     @property
     def subject(self) -> str:

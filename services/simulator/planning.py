@@ -4,9 +4,13 @@ import datetime as dt
 import random
 from operator import itemgetter
 
+from schemas.catalogue import LATEST_BUSINESS_DATE
 from services.core.sites import SiteRegistry
+from services.simulator.calibration import Window, mean_days_after_report
 from services.simulator.draft import CasePlan
 from services.simulator.parameters import Parameters, SimulationConfig
+
+IssueWindows = dict[str, tuple[dt.date, dt.date]]  # each site's first and last issue dates
 
 
 def plan_cases(
@@ -29,15 +33,31 @@ def plan_cases(
             pool = weekdays if p.weekday_issue_share.happens(rng) else days
             drafts.append((rng.choice(pool), code, rng.getrandbits(64)))
     drafts.sort(key=itemgetter(0))
+    waits = _mean_days_after_report(windows, log_end(config, p), p)
     return [
-        (CasePlan(number, registry[code], issued_on, config.reference_prefix), seed)
+        (CasePlan(number, registry[code], issued_on, config.reference_prefix, waits[code]), seed)
         for number, (issued_on, code, seed) in enumerate(drafts, start=1)
     ]
 
 
-def _issue_windows(
-    config: SimulationConfig, registry: SiteRegistry
-) -> dict[str, tuple[dt.date, dt.date]]:
+def log_end(config: SimulationConfig, p: Parameters) -> dt.date:
+    """The last date the log follows its cases to: the follow-up after the last issue date, and
+    never past the last date the contract accepts."""
+    return min(config.end + dt.timedelta(days=p.follow_up_days.value), LATEST_BUSINESS_DATE)
+
+
+def _mean_days_after_report(windows: IssueWindows, end: dt.date, p: Parameters) -> dict[str, float]:
+    """Each site's mean wait after the report, aimed at its target mean duration as measured
+    over the cases concluded by the log's end."""
+    waits = {}
+    for code, (first, last) in windows.items():
+        window = Window(issue_days=(last - first).days, follow_up_days=(end - last).days)
+        target_days = p.mean_duration_weeks.for_site(code) * 7
+        waits[code] = mean_days_after_report(p, target_days, window)
+    return waits
+
+
+def _issue_windows(config: SimulationConfig, registry: SiteRegistry) -> IssueWindows:
     unknown = [code for code in config.sites if code not in registry]
     if unknown:
         known = ", ".join(sorted(registry))
