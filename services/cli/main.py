@@ -11,11 +11,13 @@ import argparse
 import datetime as dt
 import logging
 import os
+import signal
 import sys
 import traceback
 from collections.abc import Sequence
 from contextlib import ExitStack
 from pathlib import Path
+from types import FrameType
 
 from pydantic import ValidationError
 
@@ -118,8 +120,14 @@ _COMMANDS = {
 }
 
 
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the `pathfinder` console script."""
+    """Entry point of the `pathfinder` console script. SIGTERM (a process manager's stop, or
+    `timeout`) stops a command as Ctrl-C does; `up` handles its stop signals itself."""
+    signal.signal(signal.SIGTERM, _interrupt)
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="pathfinder: %(levelname)s: %(message)s")
     try:

@@ -219,6 +219,10 @@ def _replay_in_workers(
             parent.send(as_of)
         shard_tallies: list[dict[str, Tally]] = [_receive(parent) for parent, _ in pipes]
         cases = [case for parent, _ in pipes for case in _CASES.decode(_receive(parent))]
+    except BaseException:  # interrupted, or a worker failed: the others' work is not wanted
+        for process in processes:
+            process.kill()
+        raise
     finally:
         for process in processes:
             process.join(timeout=5)

@@ -8,7 +8,10 @@ import hashlib
 import hmac
 import re
 import shutil
+import signal
 import subprocess
+import sys
+import time
 from pathlib import Path
 
 import duckdb
@@ -18,7 +21,7 @@ import pytest
 
 from services.evaluator.report.cases import CASE_COLUMNS
 from services.evaluator.report.files import PERIOD_COLUMNS
-from tests.integration.test_cli import pathfinder
+from tests.integration.test_cli import ROOT, pathfinder
 
 KEY = b"an evaluator's key, 32 bytes long"
 SCREENSHOT = Path(__file__).resolve().parents[2] / "out" / "report-screenshot.png"
@@ -255,3 +258,22 @@ def test_an_out_path_that_is_a_file_or_a_missing_log_is_refused(log, tmp_path) -
     assert done.returncode == 2 and str(missing) in done.stderr
     done = pathfinder("report", "-", "--out", str(tmp_path / "out"))
     assert done.stderr == "pathfinder: report reads log files, not standard input\n"
+
+
+def test_sigterm_stops_it_as_ctrl_c_does_leaving_every_file_whole(report, log, tmp_path) -> None:
+    out = tmp_path / "out"
+    shutil.copytree(report, out)
+    before = {path.name for path in out.iterdir()}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "services.cli", "report", str(log), "--out", str(out),
+         "--no-progress"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, text=True,
+    )  # fmt: skip
+    time.sleep(2.5)  # into the replay or the charts
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=30)
+    assert (process.returncode, stderr) == (130, "pathfinder: interrupted\n")
+    left = {path.name for path in out.iterdir()}
+    assert not [name for name in left if name.endswith(".partial")]
+    assert left <= before
+    pq.read_table(out / "periods.parquet")  # whole, old or new

@@ -4,6 +4,7 @@ An area is named by the `site` and `nation` columns of the report's files: a sit
 and nation, a nation by `all` and its name, every site together by `all`, `all`.
 """
 
+import datetime as dt
 from dataclasses import dataclass
 
 from services.core.metrics import ALL_SITES
@@ -18,6 +19,7 @@ class Area:
     nation: str
     title: str
     parts: tuple[AreaKey, ...]  # the areas that add up to this one (none for a site)
+    go_live: dt.date | None = None  # a site's
 
     @property
     def key(self) -> AreaKey:
@@ -26,7 +28,7 @@ class Area:
 
 def areas_of(sites: SiteRegistry) -> list[Area]:
     """Sites in registry order, then each nation, then all."""
-    found = [Area(code, site.nation, site.name, ()) for code, site in sites.items()]
+    found = [Area(code, site.nation, site.name, (), site.go_live) for code, site in sites.items()]
     nations = sorted({site.nation for site in sites.values()})
     for nation in nations:
         members = tuple((code, nation) for code, site in sites.items() if site.nation == nation)

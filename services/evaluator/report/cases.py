@@ -73,6 +73,7 @@ CASE_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("idva_response", "string", "accepted or declined, if answered."),
     ("idva_response_date", "date", "The IDVA service's answer."),
     ("hearings", "int", "Hearings held."),
+    ("final_order_date", "date", "The final order, if the case ended with one."),
     ("outcome", "string", "final_order or withdrawn, once concluded."),
     ("conclusion_date", "date", "The final order or withdrawal."),
     ("duration_weeks", "float", "Issue to conclusion, calendar days / 7."),
@@ -159,6 +160,7 @@ def _conclusion(case: CaseState, as_of: dt.date) -> dict[str, Any]:
     concluded = _known(case.concluded_on, as_of)
     return {
         "hearings": sum(1 for held_on, _ in case.hearings if held_on <= as_of),
+        "final_order_date": concluded if case.outcome == "final_order" else None,
         "outcome": case.outcome if concluded else None,
         "conclusion_date": concluded,
         "duration_weeks": duration_weeks(case.issued_on, concluded) if concluded else None,

@@ -26,6 +26,7 @@ from services.evaluator.report.table import Figure
 COLUMNS = 4
 DPI = 90
 SUPPRESSED_COLOUR = "#9a9a9a"
+GO_LIVE_COLOUR = "#6a3d9a"
 COLOURS = ("#1f5f99", "#c4501b", "#3a7d2c")
 
 
@@ -76,6 +77,7 @@ def series_chart(
     lines: Sequence[Line],
     y_label: str,
     note: str,
+    x_label: str,
     percent: bool = False,
 ) -> Chart:
     """One line per metric over the periods in each area's panel, 95% intervals shaded."""
@@ -84,10 +86,11 @@ def series_chart(
         for number, (colour, line) in enumerate(zip(COLOURS, lines, strict=False)):
             figures = figures_of(area, line.metric)
             _draw_series(panel, figures, colour, line.label, percent, marks=number == 0)
+        _mark_go_live(panel, area, figures_of(area, lines[0].metric))
         months = mdates.DateFormatter("%b\n%Y")  # type: ignore[no-untyped-call]
         panel.xaxis.set_major_formatter(months)
         panel.xaxis.set_major_locator(_month_ticks(figures_of(area, lines[0].metric)))
-        panel.set_xlabel("period start (month or quarter)", fontsize=8)
+        panel.set_xlabel(x_label, fontsize=8)
         panel.set_ylabel(y_label, fontsize=8)
         panel.tick_params(labelsize=7)
         panel.yaxis.set_tick_params(labelleft=True)
@@ -95,6 +98,18 @@ def series_chart(
             panel.set_ylim(0, 102)
     panels[0].legend(fontsize=7, loc="best")
     return Chart(title, note, png(canvas))
+
+
+def _mark_go_live(panel: Axes, area: Area, figures: list[Figure]) -> None:
+    """A site's go-live as a dotted line, when it falls within the periods drawn: cases before
+    it went through the standard process."""
+    if (
+        area.go_live
+        and figures
+        and figures[0].period.start < area.go_live <= figures[-1].period.end
+    ):
+        day: Any = area.go_live
+        panel.axvline(day, color=GO_LIVE_COLOUR, linestyle=":", linewidth=1.2, label="go-live")
 
 
 def _month_ticks(figures: list[Figure]) -> mdates.MonthLocator:

@@ -17,7 +17,9 @@ _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1300px; color: #1b1b1b;
        padding: 0 1em; }
 h1 { font-size: 1.6em; } h2 { margin-top: 2em; border-bottom: 1px solid #ccc; }
-table { border-collapse: collapse; font-size: 0.85em; margin: 1em 0; }
+table { border-collapse: collapse; font-size: 0.8em; margin: 1em 0; }
+.interval { color: #666; font-size: 0.85em; white-space: nowrap; }
+.wide { overflow-x: auto; }
 th, td { border: 1px solid #ccc; padding: 0.3em 0.5em; text-align: right; }
 th:first-child, td:first-child { text-align: left; }
 figure { margin: 1.5em 0; } figcaption { color: #444; font-size: 0.9em; }
@@ -51,16 +53,13 @@ def formatted(figure: Figure) -> str:
         return SUPPRESSED_MARK
     if figure.value is None:
         return "-"
-    if figure.metric.endswith("_share"):
-        text = f"{figure.value:.1%}"
-        if figure.lower is not None and figure.upper is not None:
-            text += f" ({figure.lower:.1%}-{figure.upper:.1%})"
-        return text
     if METRIC_BY_NAME[figure.metric].kind in (COUNT, STOCK):
         return f"{int(figure.value):,}"
-    text = f"{figure.value:.1f}"
+    form = "{:.1%}" if figure.metric.endswith("_share") else "{:.1f}"
+    text = form.format(figure.value)
     if figure.lower is not None and figure.upper is not None:
-        text += f" ({figure.lower:.1f}-{figure.upper:.1f})"
+        interval = f"{form.format(figure.lower)}-{form.format(figure.upper)}"
+        text += f'<br><span class="interval">{interval}</span>'
     return text
 
 
@@ -130,7 +129,7 @@ def _summary(areas: Sequence[Area], totals: dict[AreaKey, dict[str, Figure]]) ->
         for area in areas
     )
     return (
-        f"<table><tr><th>Area</th>{head}</tr>{rows}</table>"
+        f'<div class="wide"><table><tr><th>Area</th>{head}</tr>{rows}</table></div>'
         '<p class="note">Shares and durations to date, with their 95% intervals in brackets.'
         " Every figure by period is in <code>periods.csv</code>.</p>"
     )

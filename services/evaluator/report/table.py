@@ -61,6 +61,7 @@ class Tables:
     filing_bins: dict[AreaKey, list[int]]  # CIRs filed to date per bin of FILING_BINS
     hidden: set[Hashable]  # (area key, period number or TO_DATE, count)
     threshold: int
+    kind: str  # month or quarter
 
     def is_hidden(self, area: AreaKey, number: int, count: str) -> bool:
         return (area, number, count) in self.hidden
@@ -85,7 +86,7 @@ def tabulate(
         series[area.key] = added(parts, len(periods)) if parts else counted.by_site[area.site]
     totals = {key: to_date(tallies) for key, tallies in series.items()}
     bins = {key: _filing_bins(total.working_days_to_file) for key, total in totals.items()}
-    tables = Tables(periods, areas, series, totals, bins, set(), threshold)
+    tables = Tables(periods, areas, series, totals, bins, set(), threshold, kind)
     tables.hidden = suppressed_cells(_cells(tables), _relations(tables), threshold)
     return tables
 

@@ -72,7 +72,7 @@ SERIES = (
 def charts(tables: Tables, figures_of: FiguresOf, totals: Totals) -> list[Chart]:
     """Every chart of the report, in the page's order."""
     found = [
-        series_chart(tables.areas, figures_of, title, lines, y_label, note, percent)
+        series_chart(tables.areas, figures_of, title, lines, y_label, note, tables.kind, percent)
         for title, lines, y_label, percent, note in SERIES
     ]
     found.append(_filing_distribution(tables))
@@ -146,7 +146,7 @@ def _cohorts(tables: Tables, figures_of: FiguresOf) -> Chart:
         [Line(COHORT_METRIC, "concluded within 26 weeks of issue")],
         "% of cases issued", "Cases by period of issue: the share concluded within 26 weeks,"
         " for cohorts whose last case was issued 26 weeks or more before the as-of date.",
-        percent=True,
+        f"{tables.kind} of issue", percent=True,
     )  # fmt: skip
 
 
