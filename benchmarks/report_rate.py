@@ -3,10 +3,10 @@
     python benchmarks/report_rate.py [--year-cases 3000] [--decade-cases 400000] [--no-decade]
 
 Simulates (once, cached under out/bench/) a year of every pilot site (2025) and a decade of
-the pilot (issues from February 2022, when the first sites went live, to 2031), then runs `pathfinder report` on each as a command,
-with per-case rows, timing it from outside and sampling the resident memory of the command and
-its replay workers together every 20 ms. Prints wall time, the peak of that sum, and the peak of
-the largest single process.
+the pilot (issues from February 2022, when the first sites went live, to 2031), then runs
+`pathfinder report` on each as a command, with per-case rows, timing it from outside and
+sampling the resident memory of the command and its replay workers together every 20 ms.
+Prints wall time, the peak of that sum, and the peak of the largest single process.
 """
 
 import argparse
