@@ -98,9 +98,8 @@ def main() -> None:
     year = ensure_log(args.year_cases, args.seed, dt.date(2025, 1, 1), dt.date(2025, 12, 31))
     report(f"year, {args.year_cases:,} cases", year)
     if not args.no_decade:
-        decade = ensure_log(
-            args.decade_cases, args.seed, dt.date(2016, 1, 1), dt.date(2025, 12, 31)
-        )
+        first, last = dt.date(2022, 2, 1), dt.date(2031, 12, 31)
+        decade = ensure_log(args.decade_cases, args.seed, first, last)
         report(f"decade, {args.decade_cases:,} cases", decade)
 
 

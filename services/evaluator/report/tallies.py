@@ -11,7 +11,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from services.core.case import CaseState
-from services.core.metrics import DAYS_52_WEEKS, DAYS_100_WEEKS, WEEKS_26, current_due_date
+from services.core.metrics import (
+    DAYS_52_WEEKS,
+    DAYS_100_WEEKS,
+    WEEKS_26,
+    Tally,
+    current_due_date,
+)
 from services.core.rules import LOCAL_AUTHORITY, duration_weeks
 from services.evaluator.report.periods import Period, PeriodIndex
 
@@ -19,38 +25,19 @@ COHORT_DAYS = WEEKS_26 * 7  # a cohort tells its 26-week share once its last cas
 
 
 @dataclass(slots=True)
-class PeriodTally:
-    """The counts of one site (or several added together) in one period."""
+class PeriodTally(Tally):
+    """The counts of one site (or several added together) in one period: the replay's, and
+    what the report adds (outcomes, cohorts, the spread of working days to file)."""
 
-    applications: int = 0
-    children: int = 0
-    cir_ordered: int = 0
-    cir_ordered_la: int = 0
-    cir_extended: int = 0
-    children_on_cir_cases: int = 0
-    children_seen: int = 0
-    idva_referrals: int = 0
-    idva_accepted: int = 0
-    cir_filed: int = 0
-    cir_filed_within_40_working_days: int = 0
-    cir_filed_by_due_date: int = 0
-    cir_working_days_to_file: int = 0
-    concluded: int = 0
-    concluded_within_26_weeks: int = 0
     concluded_by_final_order: int = 0
     concluded_by_withdrawal: int = 0
-    hearings_on_concluded: int = 0
     cohort_concluded_within_26_weeks: int = 0
-    open_cases: int = 0
-    open_over_52_weeks: int = 0
-    open_over_100_weeks: int = 0
-    cir_overdue: int = 0
-    durations_weeks: list[float] = field(default_factory=list)
     durations_by_outcome: dict[str, list[float]] = field(default_factory=dict)
     working_days_to_file: list[int] = field(default_factory=list)
 
-    def add(self, other: "PeriodTally") -> None:
+    def add(self, other: Tally) -> None:
         """Add another tally's counts to this one."""
+        assert isinstance(other, PeriodTally)
         for name in SUMMED:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.durations_weeks += other.durations_weeks
