@@ -46,7 +46,8 @@ def test_each_line_has_the_outcome_on_record(rules, lines):
 @pytest.mark.parametrize("workers", [1, 2])
 def test_the_replay_gives_each_line_of_the_corpus_its_outcome_once(rules, log, workers):
     # when the corpus is replayed from a file, in one process or shared by case between two
-    result, refusals, _ = replay_logs([log], rules, show_progress=False, workers=workers)
+    replayed = replay_logs([log], rules, show_progress=False, workers=workers)
+    result, refusals = replayed.result, replayed.refusals
     # then each refused line is refused once, for the reason on record
     expected = read_outcomes(EXPECTED_FILE)
     refused = [(refusal.token[1], refusal.rejection.reason) for refusal in refusals]
@@ -64,7 +65,7 @@ def test_the_replay_gives_each_line_of_the_corpus_its_outcome_once(rules, log, w
 
 
 def test_the_rejected_rows_of_the_corpus_carry_no_line_and_no_data_value(rules, log):
-    _, refusals, _ = replay_logs([log], rules, show_progress=False)
+    refusals = replay_logs([log], rules, show_progress=False).refusals
     out = io.BytesIO()
     write_refusals(out, [log], refusals)
     rows = [orjson.loads(row) for row in out.getvalue().splitlines()]
