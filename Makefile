@@ -12,10 +12,11 @@ RUN_SEED ?= 2025
 .PHONY: install system-packages run replay-demo report-demo test lint unit e2e faults bench schemas clean
 
 # Programs the tests run as real components: socat (the TLS proxy in front of the embedded
-# broker), Prometheus's promtool, and Chromium (renders the report's page). Installed from
+# broker), Prometheus (its server and promtool), Chromium (renders the report's page), and
+# Node.js with npm (runs the official AsyncAPI parser on schemas/asyncapi.yaml). Installed from
 # Debian's packages when missing and allowed.
-SYSTEM_PROGRAMS := socat promtool chromium
-SYSTEM_PACKAGES := socat prometheus chromium
+SYSTEM_PROGRAMS := socat prometheus promtool chromium node npm
+SYSTEM_PACKAGES := socat prometheus chromium nodejs npm
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,9 +36,10 @@ system-packages:
 		fi; \
 	fi
 
-# `make run`: the live system on the embedded broker, with the simulator, until Ctrl-C.
+# `make run`: the live system on the embedded broker, with the simulator, until Ctrl-C; with
+# Prometheus and the project's rules when a `prometheus` binary is on PATH.
 run: $(INSTALLED)
-	$(BIN)/pathfinder up
+	$(BIN)/pathfinder up $$(command -v prometheus >/dev/null && echo --prometheus)
 
 replay-demo: $(INSTALLED)
 	mkdir -p $(OUT)
@@ -91,4 +93,4 @@ schemas: $(INSTALLED)
 	$(BIN)/python -m schemas.generate
 
 clean:
-	rm -rf $(OUT) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(OUT) .pytest_cache .mypy_cache .ruff_cache .hypothesis tools/asyncapi/node_modules

@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     intake_metrics_port: int = Field(default=9106, ge=1, le=65535)
     gatekeeping_metrics_port: int = Field(default=9107, ge=1, le=65535)
     reporting_metrics_port: int = Field(default=9108, ge=1, le=65535)
+    # `pathfinder up --prometheus` runs Prometheus on 127.0.0.1 at this port.
+    prometheus_port: int = Field(default=9090, ge=1, le=65535)
     # Loopback by default; containers set 0.0.0.0 so Prometheus can scrape them.
     metrics_host: str = "127.0.0.1"
     data_dir: Path = Path(".pathfinder-data")

@@ -19,8 +19,8 @@ from services.evaluator.report.periods import MONTH, PERIOD_KINDS
 from services.evaluator.report.suppression import DEFAULT_THRESHOLD
 
 EXIT_STATUS = (
-    "exit status: 0 work done; 1 a replay read lines and accepted none; 2 usage or I/O error;"
-    " 130 interrupted"
+    "exit status: 0 work done; 1 a replay read lines and accepted none, or validate refused a"
+    " line; 2 usage or I/O error; 130 interrupted"
 )
 
 
@@ -46,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_replay(commands)
+    _add_validate(commands)
     _add_report(commands)
     _add_simulate(commands)
     _add_workdays(commands)
@@ -58,6 +59,11 @@ def _add_streaming(commands: argparse._SubParsersAction[Parser]) -> None:
     up.add_argument("--duration", type=positive_float, metavar="SECONDS", help="stop after")
     up.add_argument("--no-simulate", action="store_true", help="publish nothing; use your own")
     up.add_argument("--rate", type=positive_float, default=50.0, help="simulated events/s")
+    up.add_argument(
+        "--prometheus", action="store_true",
+        help="also run Prometheus (on PATH) with the project's rules, scraping the workers, on"
+        " 127.0.0.1:PATHFINDER_PROMETHEUS_PORT (default 9090)",
+    )  # fmt: skip
     publish = commands.add_parser("publish", help="send a JSON Lines log to the inbound topic")
     publish.add_argument("path", type=Path, metavar="FILE", help=".jsonl or .jsonl.gz")
     publish.add_argument("--rate", type=positive_float, help="events per second (default: all)")
@@ -91,6 +97,46 @@ def _add_replay(commands: argparse._SubParsersAction[Parser]) -> None:
         type=positive_int,
         help="processes sharing the cases (default: one per core); reading - (stdin) always"
         " uses one, whatever is asked",
+    )
+
+
+VALIDATE_DESCRIPTION = """\
+Check a JSON Lines file of events before publishing it: each line as the intake worker checks
+each message, with the same checks in the same order (malformed, the 1 MiB limit included;
+envelope; unknown_type; unknown_site; invalid_data). Nothing is sent anywhere.
+
+stdout: each refused line as LINE<TAB>REASON<TAB>DETAIL, in line order (lines counted from 1),
+then REASON<TAB>COUNT for each reason met, in that order; with --as-case-log, then
+duplicate<TAB>N. A detail names the field and the rule broken, never the value sent; in it a
+backslash, TAB, CR or LF is written \\\\, \\t, \\r, \\n, another control character \\uXXXX.
+stderr: a one-line summary, a hint when no line passes, errors.
+"""
+VALIDATE_EXIT_STATUS = """\
+exit status: 0 no line refused (duplicates are not refused); 1 a line refused;
+2 usage or I/O error; 130 interrupted"""
+
+
+def _add_validate(commands: argparse._SubParsersAction[Parser]) -> None:
+    validate = commands.add_parser(
+        "validate",
+        help="check a JSON Lines file line by line as intake would, before publishing it",
+        description=VALIDATE_DESCRIPTION,
+        epilog=VALIDATE_EXIT_STATUS,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    validate.add_argument("path", type=Path, metavar="FILE", help=".jsonl, .jsonl.gz, or - (stdin)")
+    validate.add_argument(
+        "--as-case-log",
+        action="store_true",
+        help="take the file as the whole history of its cases and also make the case checks"
+        " (conflict; missing_prerequisite for what still waits at the end), as a replay of it"
+        " would; count duplicates (ignored, not refused)",
+    )
+    validate.add_argument(
+        "--json",
+        action="store_true",
+        help='write one JSON document to stdout instead: {"lines", "refused": [{"line",'
+        ' "reason", "detail"}], "counts": {every reason}, "duplicates": n or null}',
     )
 
 

@@ -1,8 +1,9 @@
-"""The `pathfinder` command: replay, simulate, working-day arithmetic and the local stack.
+"""The `pathfinder` command: replay, report, validate, simulate, working-day arithmetic and the
+local stack.
 
 Every command checks its files before it starts work, and ends with one exit status: 0 when the
-work was done, 1 when a replay read lines and accepted none, 2 for a usage or I/O error (one line
-on stderr starting `pathfinder: `), 130 when interrupted.
+work was done, 1 when a replay read lines and accepted none or validate refused a line, 2 for a
+usage or I/O error (one line on stderr starting `pathfinder: `), 130 when interrupted.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from services.cli.arguments import build_parser, say
 from services.cli.files import UsageError, check_inputs, check_outputs
 from services.cli.replay_command import run_replay
 from services.cli.report_command import run_report
+from services.cli.validate_command import run_validate
 from services.config import Settings
 from services.evaluator.replay import STDIN
 
@@ -75,7 +77,8 @@ def _run_up(args: argparse.Namespace, settings: Settings) -> int:
 
     if not args.no_simulate:  # simulated time: the business clock follows the events
         settings = settings.model_copy(update={"clock": "event"})
-    return up(settings, args.duration, None if args.no_simulate else args.rate)
+    rate = None if args.no_simulate else args.rate
+    return up(settings, args.duration, rate, prometheus=args.prometheus)
 
 
 def _run_publish(args: argparse.Namespace, settings: Settings) -> int:
@@ -112,6 +115,7 @@ def _run_export(args: argparse.Namespace, settings: Settings) -> int:
 _COMMANDS = {
     "replay": run_replay,
     "report": run_report,
+    "validate": run_validate,
     "simulate": _run_simulate,
     "workdays": _run_workdays,
     "up": _run_up,

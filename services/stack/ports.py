@@ -39,8 +39,9 @@ def worker_ports(settings: Settings) -> dict[str, int]:
     }
 
 
-def ports_needed(settings: Settings) -> list[Port]:
-    """The embedded broker's port (when no broker is configured) and the workers' ports."""
+def ports_needed(settings: Settings, prometheus: bool = False) -> list[Port]:
+    """The embedded broker's port (when no broker is configured), the workers' ports, and
+    Prometheus's when it runs too."""
     needed = [
         Port(f"PATHFINDER_{service.upper()}_METRICS_PORT", settings.metrics_host, port, "worker")
         for service, port in worker_ports(settings).items()
@@ -48,6 +49,10 @@ def ports_needed(settings: Settings) -> list[Port]:
     if settings.kafka_bootstrap is None:
         needed.insert(
             0, Port("PATHFINDER_BROKER_PORT", "127.0.0.1", settings.broker_port, "broker")
+        )
+    if prometheus:
+        needed.append(
+            Port("PATHFINDER_PROMETHEUS_PORT", "127.0.0.1", settings.prometheus_port, "prometheus")
         )
     return needed
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from services.config import Settings
 from services.stack.live_view import LiveView, figures, status_lines
 from services.stack.ports import check_ports_free, ports_needed, worker_ports
+from services.stack.prometheus import prometheus_binary
 from services.stack.stop_signals import StopSignals
 from services.stack.system import System
 
@@ -44,20 +45,28 @@ def supervisor_log(path: Path) -> Iterator[logging.Logger]:
         handler.close()
 
 
-def up(settings: Settings, duration: float | None, simulate_rate: float | None) -> int:
-    """Run until a stop signal or `duration` seconds: 0 then, 1 if it had to stop everything."""
-    check_ports_free(ports_needed(settings))
+def up(
+    settings: Settings,
+    duration: float | None,
+    simulate_rate: float | None,
+    prometheus: bool = False,
+) -> int:
+    """Run until a stop signal or `duration` seconds: 0 then, 1 if it had to stop everything.
+    With `prometheus`, a real Prometheus scrapes the workers and evaluates the project's rules."""
+    if prometheus:
+        prometheus_binary()  # a missing one is refused before anything starts
+    check_ports_free(ports_needed(settings, prometheus))
     log_dir = settings.data_dir / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     with supervisor_log(log_dir / "supervisor.log") as log, StopSignals() as signals:
         log.info(
             "starting: Kafka at %s, metrics ports %s", settings.bootstrap, worker_ports(settings)
         )
-        system = System(settings, log_dir, log)
+        system = System(settings, log_dir, log, prometheus)
         started = time.monotonic()
         try:
             system.start(simulate_rate, lambda: signals.received is not None)
-            failure = _supervise(system, signals, duration, _view(settings, log_dir))
+            failure = _supervise(system, signals, duration, _view(settings, log_dir, prometheus))
         finally:
             stopping_since = time.monotonic()
             system.stop()
@@ -69,9 +78,11 @@ def up(settings: Settings, duration: float | None, simulate_rate: float | None) 
     return 0
 
 
-def _view(settings: Settings, log_dir: Path) -> LiveView:
+def _view(settings: Settings, log_dir: Path, prometheus: bool) -> LiveView:
     ports = ", ".join(f":{port}" for port in worker_ports(settings).values())
     heading = f"pathfinder: Kafka at {settings.bootstrap}; metrics on {ports}; logs in {log_dir}"
+    if prometheus:
+        heading += f"; Prometheus at http://127.0.0.1:{settings.prometheus_port}"
     return LiveView(sys.stdout, heading)
 
 

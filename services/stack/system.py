@@ -10,6 +10,7 @@ from services.config import Settings
 from services.stack.broker import EmbeddedBroker, create_topics
 from services.stack.children import describe_exit, stop_together
 from services.stack.ports import worker_ports
+from services.stack.prometheus import PrometheusServer, local_configuration
 from services.stack.simulation import Simulator
 from services.stack.workers import RestartPolicy, Worker, worker_environment
 from services.topics import Topics
@@ -20,10 +21,14 @@ SIMULATOR_GRACE_SECONDS = 3.0
 class System:
     """The broker, the workers and the simulator: started in order, stopped in reverse."""
 
-    def __init__(self, settings: Settings, log_dir: Path, log: logging.Logger) -> None:
+    def __init__(
+        self, settings: Settings, log_dir: Path, log: logging.Logger, prometheus: bool = False
+    ) -> None:
         self.settings = settings
         self.log_dir = log_dir
         self.log = log
+        self.with_prometheus = prometheus
+        self.prometheus: PrometheusServer | None = None
         self.broker: EmbeddedBroker | None = None
         self.workers: list[Worker] = []
         self.simulator: Simulator | None = None
@@ -45,9 +50,22 @@ class System:
             log_path = self.log_dir / f"{service}.log"
             self.workers.append(Worker(service, environment, log_path, RestartPolicy(), self.log))
             self.workers[-1].start()
+        if self.with_prometheus and not stopping():
+            self._start_prometheus()
         if simulate_rate and not stopping():
             self.simulator = Simulator(self.settings, simulate_rate, self.log)
             self.simulator.start()
+
+    def _start_prometheus(self) -> None:
+        """Prometheus scraping the workers every 5 seconds, its data beside the logs."""
+        configuration = local_configuration(worker_ports(self.settings), "127.0.0.1", 5)
+        self.prometheus = PrometheusServer(
+            self.settings.prometheus_port, self.settings.data_dir / "prometheus", configuration,
+            self.log_dir / "prometheus.log",
+        )  # fmt: skip
+        self.prometheus.start()
+        self.log.info("prometheus started on %s (guard pid %s)", self.prometheus.url,
+                      self.prometheus.pid)  # fmt: skip
 
     def check(self, now: float) -> str | None:
         """Restart the workers that are due; the reason to stop everything, if there is one."""
@@ -61,12 +79,18 @@ class System:
             reason = worker.supervise(now)
             if reason is not None:
                 return reason
+        if self.prometheus is not None and (code := self.prometheus.poll()) is not None:
+            self.prometheus = None  # the pipeline runs on; only its monitoring is gone
+            self.log.error("prometheus exited (%s); its log: %s", describe_exit(code),
+                           self.log_dir / "prometheus.log")  # fmt: skip
         return None
 
     def stop(self) -> None:
         """The simulator first (it publishes to the broker), the workers together, the broker."""
         if self.simulator is not None:
             self.simulator.stop(SIMULATOR_GRACE_SECONDS)
+        if self.prometheus is not None:
+            self.prometheus.stop()
         stop_together(worker.process for worker in self.workers if worker.process is not None)
         if self.broker is not None:
             self.broker.stop()

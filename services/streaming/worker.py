@@ -49,6 +49,10 @@ def worker_id(service: str) -> str:
     return f"{service}@{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
+MESSAGE_STAGE, TICK_STAGE = "message", "tick"  # where a worker failed: on a message or a tick
+ERROR_STAGES = (MESSAGE_STAGE, TICK_STAGE)
+
+
 class Worker:
     """A faust app with the collaborators and policies every worker shares."""
 
@@ -70,6 +74,8 @@ class Worker:
             ["service", "stage"],
             registry=self.registry,
         )
+        for stage in ERROR_STAGES:  # served at 0 from the start, so the first error is an increase
+            self.errors.labels(service, stage)
         self.processed = Counter(
             "pathfinder_events_processed",
             "Messages taken by a service, by what became of them.",
@@ -141,7 +147,7 @@ class Worker:
             "%s failed on %s/%s/%s with %s at %s; dead-lettered as processing_error",
             self.service, *source, what_failed(error), where_raised(error),
         )  # fmt: skip
-        self.errors.labels(self.service, "message").inc()
+        self.errors.labels(self.service, MESSAGE_STAGE).inc()
         raw = event.value if isinstance(event.value, bytes) else b""
         key = event.key if isinstance(event.key, bytes) else b""
         try:
@@ -174,7 +180,7 @@ class Worker:
                     "%s failed on a table entry of partition %s with %s at %s; left out of ticks",
                     self.service, partition, what_failed(error), where_raised(error),
                 )  # fmt: skip
-                self.errors.labels(self.service, "tick").inc()
+                self.errors.labels(self.service, TICK_STAGE).inc()
                 index.mark(partition, key, False)
 
     def send_ticks_into(self, ticks: TopicT) -> None:

@@ -25,6 +25,7 @@ PORT_VARIABLES = {
     "intake": "PATHFINDER_INTAKE_METRICS_PORT",
     "gatekeeping": "PATHFINDER_GATEKEEPING_METRICS_PORT",
     "reporting": "PATHFINDER_REPORTING_METRICS_PORT",
+    "prometheus": "PATHFINDER_PROMETHEUS_PORT",  # used only with --prometheus
 }
 
 
@@ -37,7 +38,9 @@ def _restore_stop_signals() -> None:
 class Up:
     """One `pathfinder up --no-simulate`; on exit, whatever it left running is killed."""
 
-    def __init__(self, workdir: Path, ports: dict[str, int] | None = None) -> None:
+    def __init__(
+        self, workdir: Path, ports: dict[str, int] | None = None, options: tuple[str, ...] = ()
+    ) -> None:
         workdir.mkdir(parents=True, exist_ok=True)
         self.workdir = workdir
         self.data_dir = workdir / "data"
@@ -46,6 +49,7 @@ class Up:
         settings = {PORT_VARIABLES[name]: str(port) for name, port in self.ports.items()}
         self.environment = {**kept, **settings, "PATHFINDER_DATA_DIR": str(self.data_dir)}
         self._marker = f"PATHFINDER_DATA_DIR={self.data_dir}".encode()
+        self.options = options
         self.process: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> "Up":
@@ -61,7 +65,7 @@ class Up:
             (self.workdir / "up.err").open("ab") as err,
         ):
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "services.cli", "up", "--no-simulate"],
+                [sys.executable, "-m", "services.cli", "up", "--no-simulate", *self.options],
                 cwd=ROOT, env=self.environment, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
                 preexec_fn=_restore_stop_signals,
             )  # fmt: skip

@@ -433,8 +433,18 @@ def test_each_alert_fires_on_its_condition_and_says_what_to_do(
     if duration:
         assert rule["for"] == duration
     assert rule["labels"]["severity"] == severity
-    assert rule["annotations"]["summary"]
-    assert "What to do:" in rule["annotations"]["description"]
+    assert rule["annotations"]["summary"] and rule["annotations"]["description"]
+    path, anchor = rule["annotations"]["runbook_url"].split("#")
+    assert path == "docs/runbooks.md"
+    section = runbook_sections()[anchor]
+    assert all(part in section for part in ("**Means.**", "**Check.**", "**Do.**")), name
+
+
+def runbook_sections() -> dict[str, str]:
+    """Each `## Heading` section of docs/runbooks.md by its anchor (the heading in lower case)."""
+    text = (ROOT / "docs" / "runbooks.md").read_text()
+    sections = re.split(r"^## ", text, flags=re.MULTILINE)[1:]
+    return {section.split("\n", 1)[0].strip().lower(): section for section in sections}
 
 
 # deploy/grafana
@@ -519,6 +529,19 @@ def test_dashboard_shows_every_pilot_and_pipeline_metric(
     assert shown >= (COUNTERS | GAUGES | SHARES | PIPELINE) - NOT_ON_DASHBOARD
 
 
+def test_every_dashboard_panel_has_a_unit(
+    dashboard: dict[str, Any], rules: list[dict[str, Any]]
+) -> None:
+    units = {
+        panel["title"]: panel.get("fieldConfig", {}).get("defaults", {}).get("unit")
+        for panel in dashboard["panels"]
+        if panel["type"] != "row"
+    }
+    assert units and not [title for title, unit in units.items() if unit in (None, "", "none")]
+    shares = [title for title, unit in units.items() if unit == "percentunit"]
+    assert len(shares) == sum(rule.get("record", "").endswith(":ratio") for rule in rules)
+
+
 # promtool, where installed
 
 
@@ -541,131 +564,20 @@ def test_promtool_accepts_the_rules() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def series(name: str, values: str, **labels: str) -> dict[str, str]:
-    matchers = ", ".join(f'{key}="{value}"' for key, value in labels.items())
-    return {"series": f"{name}{{{matchers}}}", "values": values}
-
-
-def sample(name: str, value: float, **labels: str) -> dict[str, Any]:
-    matchers = ", ".join(f'{key}="{value}"' for key, value in labels.items())
-    return {"labels": f"{name}{{{matchers}}}", "value": value}
-
-
-# Two reporting workers, each holding part of Dorset's cases; North Wales has no CIR filed yet.
-A = {"job": "pathfinder-reporting", "instance": "a:9108"}
-B = {"job": "pathfinder-reporting", "instance": "b:9108"}
-DORSET = {"site": "dorset"}
-INTAKE = {"service": "intake", "topic": "pathfinder.court-events.v1"}
-RULE_TESTS: list[dict[str, Any]] = [
-    {
-        "interval": "1m",
-        "input_series": [
-            series("pathfinder_cir_ordered_la_share_numerator", "3x10", site="dorset", **A),
-            series("pathfinder_cir_ordered_la_share_denominator", "4x10", site="dorset", **A),
-            series("pathfinder_cir_ordered_la_share_numerator", "1x10", site="dorset", **B),
-            series("pathfinder_cir_ordered_la_share_denominator", "6x10", site="dorset", **B),
-            series("pathfinder_cir_extended_share_numerator", "0x10", site="north-wales", **A),
-            series("pathfinder_cir_extended_share_denominator", "0x10", site="north-wales", **A),
-            series("pathfinder_hearings_per_concluded_case", "1x10", site="dorset", **A),
-            series("pathfinder_concluded_total", "10x10", site="dorset", **A),
-            series("pathfinder_hearings_per_concluded_case", "2x10", site="dorset", **B),
-            series("pathfinder_concluded_total", "30x10", site="dorset", **B),
-            series("pathfinder_duration_weeks_sum", "100x10", site="dorset", **A),
-            series("pathfinder_duration_weeks_count", "4x10", site="dorset", **A),
-            series("pathfinder_duration_weeks_sum", "60x10", site="dorset", **B),
-            series("pathfinder_duration_weeks_count", "4x10", site="dorset", **B),
-        ],
-        "promql_expr_test": [
-            {  # (3 + 1) / (4 + 6), not the mean of 3/4 and 1/6
-                "expr": "pathfinder:cir_ordered_la_share:ratio",
-                "eval_time": "5m",
-                "exp_samples": [sample("pathfinder:cir_ordered_la_share:ratio", 0.4, **DORSET)],
-            },
-            {  # no CIR filed: no share, as the replay reports null
-                "expr": "pathfinder:cir_extended_share:ratio",
-                "eval_time": "5m",
-                "exp_samples": [],
-            },
-            {  # (1 * 10 + 2 * 30) / 40
-                "expr": "pathfinder:hearings_per_concluded_case:mean",
-                "eval_time": "5m",
-                "exp_samples": [
-                    sample("pathfinder:hearings_per_concluded_case:mean", 1.75, site="dorset")
-                ],
-            },
-            {  # (100 + 60) / (4 + 4)
-                "expr": "pathfinder:duration_weeks:mean",
-                "eval_time": "5m",
-                "exp_samples": [sample("pathfinder:duration_weeks:mean", 20, site="dorset")],
-            },
-        ],
-    },
-    {
-        "interval": "1m",
-        "input_series": [
-            # One Dorset CIR overdue; its partition moves from worker a to b at minute 40.
-            series("pathfinder_cir_overdue", "1x40", site="dorset", **A),
-            series("pathfinder_cir_overdue", "_x40 1x60", site="dorset", **B),
-            series("pathfinder_cir_overdue", "1x100", site="all", **A),
-            series("pathfinder_cir_overdue", "0x100", site="birmingham", **A),
-            series("pathfinder_consumer_lag", "5000x30", partition="0", **INTAKE),
-            series("pathfinder_consumer_lag", "0x30", partition="1", **INTAKE),
-            series("up", "1x10 0x20", job="pathfinder-gatekeeping", instance="gatekeeping:9107"),
-            series("pathfinder_dead_lettered_total", "0+1x60", reason="malformed"),
-            series("pathfinder_processing_errors_total", "0x20 1x40", service="gatekeeping"),
-        ],
-        "alert_rule_test": [
-            {"eval_time": "59m", "alertname": "CirOverdue", "exp_alerts": []},
-            {
-                "eval_time": "70m",
-                "alertname": "CirOverdue",
-                "exp_alerts": [{"exp_labels": {"severity": "warning", "site": "dorset"}}],
-            },
-            {"eval_time": "9m", "alertname": "ConsumerLagHigh", "exp_alerts": []},
-            {
-                "eval_time": "15m",
-                "alertname": "ConsumerLagHigh",
-                "exp_alerts": [{"exp_labels": {"severity": "warning", "service": "intake"}}],
-            },
-            {
-                "eval_time": "14m",
-                "alertname": "PipelineDown",
-                "exp_alerts": [
-                    {
-                        "exp_labels": {
-                            "severity": "critical",
-                            "job": "pathfinder-gatekeeping",
-                            "instance": "gatekeeping:9107",
-                        }
-                    }
-                ],
-            },
-            {
-                "eval_time": "30m",
-                "alertname": "DeadLettersRising",
-                "exp_alerts": [{"exp_labels": {"severity": "warning", "reason": "malformed"}}],
-            },
-            {"eval_time": "19m", "alertname": "ProcessingErrors", "exp_alerts": []},
-            {
-                "eval_time": "25m",
-                "alertname": "ProcessingErrors",
-                "exp_alerts": [{"exp_labels": {"severity": "critical", "service": "gatekeeping"}}],
-            },
-        ],
-    },
-]
-
-
-def test_promtool_unit_tests_of_the_rules_pass(tmp_path: Path) -> None:
-    # Annotations are prose checked above; promtool would compare them word for word.
-    groups = load_yaml(RULES)["groups"]
-    for group in groups:
-        for rule in group["rules"]:
-            rule.pop("annotations", None)
-    (tmp_path / "rules.yml").write_text(yaml.safe_dump({"groups": groups}), encoding="utf-8")
-    unit_tests = {"rule_files": ["rules.yml"], "evaluation_interval": "1m", "tests": RULE_TESTS}
-    (tmp_path / "rules_test.yml").write_text(yaml.safe_dump(unit_tests), encoding="utf-8")
-
-    result = promtool("test", "rules", str(tmp_path / "rules_test.yml"))
-
+def test_promtool_unit_tests_of_the_rules_pass() -> None:
+    """The unit tests an operator runs as `promtool test rules deploy/prometheus/tests/*.yml`."""
+    tests = sorted((RULES.parent / "tests").glob("*.yml"))
+    assert tests
+    result = promtool("test", "rules", *map(str, tests))
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_alert_is_unit_tested_firing_with_its_annotations() -> None:
+    tested = {
+        case["alertname"]
+        for path in (RULES.parent / "tests").glob("*.yml")
+        for group in load_yaml(path)["tests"]
+        for case in group.get("alert_rule_test", [])
+        if any("exp_annotations" in alert for alert in case["exp_alerts"])
+    }
+    assert tested == set(EXPECTED_ALERTS)
