@@ -60,6 +60,11 @@ def _add_streaming(commands: argparse._SubParsersAction[Parser]) -> None:
     up.add_argument("--no-simulate", action="store_true", help="publish nothing; use your own")
     up.add_argument("--rate", type=positive_float, default=50.0, help="simulated events/s")
     up.add_argument(
+        "--plain", action="store_true",
+        help="print the status and figures tables when they change, for logs (the default when"
+        " the output is not a terminal); on a terminal the view is otherwise drawn in place",
+    )  # fmt: skip
+    up.add_argument(
         "--prometheus", action="store_true",
         help="also run Prometheus (on PATH) with the project's rules, scraping the workers, on"
         " 127.0.0.1:PATHFINDER_PROMETHEUS_PORT (default 9090)",

@@ -78,7 +78,7 @@ def _run_up(args: argparse.Namespace, settings: Settings) -> int:
     if not args.no_simulate:  # simulated time: the business clock follows the events
         settings = settings.model_copy(update={"clock": "event"})
     rate = None if args.no_simulate else args.rate
-    return up(settings, args.duration, rate, prometheus=args.prometheus)
+    return up(settings, args.duration, rate, prometheus=args.prometheus, plain=args.plain)
 
 
 def _run_publish(args: argparse.Namespace, settings: Settings) -> int:

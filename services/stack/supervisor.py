@@ -15,9 +15,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from services.config import Settings
-from services.stack.live_view import LiveView, figures, status_lines
+from services.stack.live_view import LiveView, statuses
 from services.stack.ports import check_ports_free, ports_needed, worker_ports
 from services.stack.prometheus import prometheus_binary
+from services.stack.readings import read
 from services.stack.stop_signals import StopSignals
 from services.stack.system import System
 
@@ -50,6 +51,7 @@ def up(
     duration: float | None,
     simulate_rate: float | None,
     prometheus: bool = False,
+    plain: bool = False,
 ) -> int:
     """Run until a stop signal or `duration` seconds: 0 then, 1 if it had to stop everything.
     With `prometheus`, a real Prometheus scrapes the workers and evaluates the project's rules."""
@@ -66,7 +68,11 @@ def up(
         started = time.monotonic()
         try:
             system.start(simulate_rate, lambda: signals.received is not None)
-            failure = _supervise(system, signals, duration, _view(settings, log_dir, prometheus))
+            view = _view(settings, log_dir, prometheus, plain)
+            try:
+                failure = _supervise(system, signals, duration, view)
+            finally:
+                view.close()
         finally:
             stopping_since = time.monotonic()
             system.stop()
@@ -78,12 +84,12 @@ def up(
     return 0
 
 
-def _view(settings: Settings, log_dir: Path, prometheus: bool) -> LiveView:
+def _view(settings: Settings, log_dir: Path, prometheus: bool, plain: bool) -> LiveView:
     ports = ", ".join(f":{port}" for port in worker_ports(settings).values())
     heading = f"pathfinder: Kafka at {settings.bootstrap}; metrics on {ports}; logs in {log_dir}"
     if prometheus:
         heading += f"; Prometheus at http://127.0.0.1:{settings.prometheus_port}"
-    return LiveView(sys.stdout, heading)
+    return LiveView(sys.stdout, heading, plain)
 
 
 def _supervise(
@@ -99,7 +105,7 @@ def _supervise(
             system.log.error("stopping everything: %s", failure)
             return failure
         if now >= next_view:
-            view.show(status_lines(system.workers), figures(system.settings.reporting_metrics_port))
+            view.show(statuses(system.workers), read(worker_ports(system.settings)))
             next_view = now + VIEW_SECONDS
         time.sleep(POLL_SECONDS)
     system.log.info("stopping: %s", signals.received or "the duration ended")

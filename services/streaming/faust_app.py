@@ -4,7 +4,7 @@ from collections.abc import Callable, Iterator
 
 import faust
 from prometheus_client import CollectorRegistry, generate_latest
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.registry import Collector
 
@@ -57,7 +57,8 @@ class ConsumerLag(Collector):
         self._app = app
         self._service = service
 
-    def collect(self) -> Iterator[GaugeMetricFamily]:
+    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
+        yield from self._traffic()
         family = GaugeMetricFamily(
             "pathfinder_consumer_lag",
             "Messages waiting to be processed, per partition.",
@@ -69,6 +70,19 @@ class ConsumerLag(Collector):
             lag = end if committed is None else max(0, end - committed - 1)
             family.add_metric([self._service, tp.topic, str(tp.partition)], lag)
         yield family
+
+    def _traffic(self) -> Iterator[CounterMetricFamily]:
+        """Messages this worker read from Kafka and wrote to it (its table changelogs and
+        clock reports included), as faust's monitor counts them: the view's rates in and out."""
+        monitor = self._app.monitor
+        for name, help_text, value in (
+            ("pathfinder_kafka_messages_received", "Messages read from Kafka.",
+             monitor.messages_received_total),
+            ("pathfinder_kafka_messages_sent", "Messages written to Kafka.", monitor.messages_sent),
+        ):  # fmt: skip
+            family = CounterMetricFamily(name, help_text, labels=["service"])
+            family.add_metric([self._service], value)
+            yield family
 
 
 def add_health_pages(
