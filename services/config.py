@@ -54,6 +54,14 @@ class Settings(BaseSettings):
     prometheus_port: int = Field(default=9090, ge=1, le=65535)
     # Loopback by default; containers set 0.0.0.0 so Prometheus can scrape them.
     metrics_host: str = "127.0.0.1"
+    # Reporting's admin endpoint (/cases: CIRs by case reference), never on the metrics port and
+    # on loopback unless set; `pathfinder cases` asks the workers of PATHFINDER_REPORTING_URLS
+    # (comma-separated base URLs; unset, the local one).
+    reporting_admin_port: int = Field(default=9118, ge=1, le=65535)
+    admin_host: str = "127.0.0.1"
+    reporting_urls: str | None = None
+    # SiteSilent: working hours (09:00-17:00 Europe/London, working days) without a site's event.
+    site_silent_working_hours: float = Field(default=8.0, gt=0, le=2000)
     data_dir: Path = Path(".pathfinder-data")
 
     # Kafka TLS and SASL (services/streaming/kafka_security.py builds the clients' arguments).

@@ -15,6 +15,7 @@ from services.cli.argument_types import (
     positive_int,
     rate,
 )
+from services.cli.cases_arguments import add_cases
 from services.evaluator.report.periods import MONTH, PERIOD_KINDS
 from services.evaluator.report.suppression import DEFAULT_THRESHOLD
 
@@ -51,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_simulate(commands)
     _add_workdays(commands)
     _add_streaming(commands)
+    add_cases(commands)
     return parser
 
 

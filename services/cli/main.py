@@ -23,6 +23,7 @@ from types import FrameType
 from pydantic import ValidationError
 
 from services.cli.arguments import build_parser, say
+from services.cli.cases_command import run_cases
 from services.cli.files import UsageError, check_inputs, check_outputs
 from services.cli.replay_command import run_replay
 from services.cli.report_command import run_report
@@ -121,6 +122,7 @@ _COMMANDS = {
     "up": _run_up,
     "publish": _run_publish,
     "export": _run_export,
+    "cases": run_cases,
 }
 
 

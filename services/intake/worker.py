@@ -4,6 +4,7 @@ Built by `services.bootstrap.build_intake`; run through `services/intake/app.py`
 """
 
 import datetime as dt
+import time
 from collections.abc import Awaitable
 from contextlib import suppress
 from functools import partial
@@ -26,6 +27,7 @@ from services.core.ledger import (
 from services.core.routing import case_key
 from services.core.rules import Rules
 from services.core.validation import Rejection
+from services.intake.site_activity import SiteActivity, SiteSilenceCollector
 from services.streaming.dead_letters import Position
 from services.streaming.faust_app import MAX_REQUEST_BYTES
 from services.streaming.ledgers import (
@@ -62,6 +64,14 @@ class IntakeWorker(Worker):
         self.ledgers = self.app.Table(
             "intake-ledgers", default=None, key_type=bytes, value_type=bytes
         )
+        self.wall_time = time.time  # when an event is taken: its site's latest activity
+        self.site_activity = SiteActivity(
+            self.app.Table("intake-site-activity", default=None, key_type=bytes, value_type=bytes)
+        )
+        silence = SiteSilenceCollector(
+            self._sites_last_seen, rules.calendar, settings.site_silent_working_hours, self._now
+        )
+        self.registry.register(silence)
         self.waiting = PartitionIndex()  # cases with held messages: what a tick looks at
         self.on_revoked(self.waiting.drop)
         self.keep_clock_for(topics.intake_by_case)
@@ -114,6 +124,7 @@ class IntakeWorker(Worker):
             await self._refuse(case_key(raw), raw, source, checked)
             return
         self.clock.saw(partition, checked.on)
+        self.site_activity.saw(checked.site, partition, self.wall_time())
         origin = Origin(raw=raw, received_on=self.clock.today(), **source._asdict())
         subject = checked.subject.encode()
         ledger = self._ledger(subject)
@@ -174,6 +185,12 @@ class IntakeWorker(Worker):
         return partition_entries(
             self.ledgers.items(), partition, lambda summary: bool(summary.held)
         )
+
+    def _sites_last_seen(self) -> dict[str, dt.datetime]:
+        return self.site_activity.last_seen(self.owned(self.topics.intake_by_case))
+
+    def _now(self) -> dt.datetime:
+        return dt.datetime.fromtimestamp(self.wall_time(), dt.UTC)
 
     def _held_count(self) -> int:
         held = 0

@@ -6,6 +6,8 @@ Topics in:   {prefix}.case-facts.v1          the whole state of a case with a gr
 Tables:      reporting-facts                 case reference -> the newest facts seen
              reporting-dead-letters          source topic/partition/offset -> reason
 Serves:      /metrics (Prometheus text), /healthz, /readyz on :9108 (PATHFINDER_METRICS_PORT)
+             /cases (JSON: overdue and due-soon CIRs by case) on 127.0.0.1:9118, an admin port
+             of its own (PATHFINDER_ADMIN_HOST, PATHFINDER_REPORTING_ADMIN_PORT; see admin.py)
 Run:         faust -A services.reporting.app worker -l info
 
 A fact is kept only if its version is newer than the one held, so a redelivered or duplicated

@@ -10,6 +10,7 @@ from typing import Any
 from services.config import Settings
 from services.core.case import CaseState
 from services.core.rules import Rules
+from services.reporting.admin import CasesEndpoint, add_admin_server, check_admin_port
 from services.reporting.collector import DeadLetterCollector, PilotCollector
 from services.reporting.stored import (
     dead_letter_entry,
@@ -27,6 +28,7 @@ class ReportingWorker(Worker):
     """Keeps the newest facts per case and one entry per dead letter; figures at scrape time."""
 
     def __init__(self, settings: Settings, rules: Rules, name: str) -> None:
+        check_admin_port(settings)
         super().__init__("reporting", settings, rules, name)
         topics = self.topics
         self.case_facts = self.topic(topics.case_facts)
@@ -46,6 +48,12 @@ class ReportingWorker(Worker):
             PilotCollector(self._states, rules.sites, self.clock.today, rules.calendar)
         )
         self.registry.register(DeadLetterCollector(self._dead_letter_reasons))
+        self.cases_endpoint = CasesEndpoint(
+            self._cases, self.clock.today, lambda: self.owned(topics.case_facts),
+            settings.partitions, rules,
+        )  # fmt: skip
+        host, port = settings.admin_host, settings.reporting_admin_port
+        add_admin_server(self.app, self.cases_endpoint, host, port)
 
     async def _project(self, stream: Any) -> None:
         """Keep the newest facts of each case."""
@@ -85,11 +93,16 @@ class ReportingWorker(Worker):
         self.dead_letter_entries[source.encode()] = entry
 
     def _states(self) -> Iterator[CaseState]:
+        for _, state in self._cases():
+            yield state
+
+    def _cases(self) -> Iterator[tuple[str, CaseState]]:
+        """The reference and state of every case of the partitions this worker owns."""
         owned = self.owned(self.topics.case_facts)
         for value in list(self.facts.values()):
             stored = decode_stored_facts(value)
             if stored.partition in owned:
-                yield stored.facts.state
+                yield stored.facts.subject, stored.facts.state
 
     def _dead_letter_reasons(self) -> Iterator[str]:
         owned = self.owned(self.topics.dead_letter)

@@ -40,12 +40,16 @@ def worker_ports(settings: Settings) -> dict[str, int]:
 
 
 def ports_needed(settings: Settings, prometheus: bool = False) -> list[Port]:
-    """The embedded broker's port (when no broker is configured), the workers' ports, and
-    Prometheus's when it runs too."""
+    """The embedded broker's port (when no broker is configured), the workers' ports (reporting's
+    admin port too), and Prometheus's when it runs too."""
     needed = [
         Port(f"PATHFINDER_{service.upper()}_METRICS_PORT", settings.metrics_host, port, "worker")
         for service, port in worker_ports(settings).items()
     ]
+    needed.append(
+        Port("PATHFINDER_REPORTING_ADMIN_PORT", settings.admin_host,
+             settings.reporting_admin_port, "worker")
+    )  # fmt: skip
     if settings.kafka_bootstrap is None:
         needed.insert(
             0, Port("PATHFINDER_BROKER_PORT", "127.0.0.1", settings.broker_port, "broker")

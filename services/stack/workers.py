@@ -99,13 +99,16 @@ class Worker:
 
 
 def worker_environment(settings: Settings, port: int) -> dict[str, str]:
-    """The supervisor's environment with the broker, the business clock and the worker's port."""
+    """The supervisor's environment with the broker, the business clock and the worker's ports."""
     embedded = settings.kafka_bootstrap is None
     environment = {
         **os.environ,
         "PATHFINDER_KAFKA_BOOTSTRAP": settings.bootstrap,
         "PATHFINDER_CLOCK": settings.clock,
         "PATHFINDER_METRICS_PORT": str(port),
+        # reporting's /cases, on the port and address the port check found free
+        "PATHFINDER_REPORTING_ADMIN_PORT": str(settings.reporting_admin_port),
+        "PATHFINDER_ADMIN_HOST": settings.admin_host,
         "PATHFINDER_ONE_RECORD_PER_BATCH": str(embedded or settings.one_record_per_batch).lower(),
     }
     if embedded:  # it never expels a member stuck in a rebalance; the worker ends itself sooner

@@ -122,6 +122,7 @@ class Pipeline(Observed):
         self.partitions = partitions
         self.settings = settings
         self.workers: dict[str, subprocess.Popen[bytes]] = {}
+        self.admin_ports: dict[str, int] = {}  # reporting worker name -> its /cases port
         self.restarts: list[tuple[str, int]] = []  # (worker, exit code)
         self._watching = threading.Event()
 
@@ -146,6 +147,9 @@ class Pipeline(Observed):
         """The environment of worker `name` (a service, or e.g. "intake-2" for a second one)."""
         kept = {k: v for k, v in os.environ.items() if not k.startswith("PATHFINDER_")}
         port = self.ports.setdefault(name, free_port())
+        if name.startswith("reporting"):  # each reporting worker its own admin port
+            admin = str(self.admin_ports.setdefault(name, free_port()))
+            kept["PATHFINDER_REPORTING_ADMIN_PORT"] = admin
         return {
             **kept,
             "PATHFINDER_KAFKA_BOOTSTRAP": self.bootstrap,

@@ -25,6 +25,7 @@ PORT_VARIABLES = {
     "intake": "PATHFINDER_INTAKE_METRICS_PORT",
     "gatekeeping": "PATHFINDER_GATEKEEPING_METRICS_PORT",
     "reporting": "PATHFINDER_REPORTING_METRICS_PORT",
+    "reporting-admin": "PATHFINDER_REPORTING_ADMIN_PORT",  # /cases; it answers /healthz too
     "prometheus": "PATHFINDER_PROMETHEUS_PORT",  # used only with --prometheus
 }
 
@@ -45,8 +46,11 @@ class Up:
         self.workdir = workdir
         self.data_dir = workdir / "data"
         self.ports = ports or {name: free_port() for name in PORT_VARIABLES}
+        if "--prometheus" in options:
+            self.ports.setdefault("prometheus", free_port())
+        variables = {**PORT_VARIABLES, "prometheus": PROMETHEUS_PORT_VARIABLE}
         kept = {k: v for k, v in os.environ.items() if not k.startswith("PATHFINDER_")}
-        settings = {PORT_VARIABLES[name]: str(port) for name, port in self.ports.items()}
+        settings = {variables[name]: str(port) for name, port in self.ports.items()}
         self.environment = {**kept, **settings, "PATHFINDER_DATA_DIR": str(self.data_dir)}
         self._marker = f"PATHFINDER_DATA_DIR={self.data_dir}".encode()
         self.options = options

@@ -18,7 +18,7 @@ HOLDERS = {
     **{
         service: "a pathfinder system already runs there (its /healthz answers); stop it first,"
         f" or set {PORT_VARIABLES[service]} to a free port"
-        for service in SERVICES
+        for service in (*SERVICES, "reporting-admin")
     },
 }
 

@@ -43,7 +43,7 @@ KNOWN_VARIABLES = {
     "PATHFINDER_KAFKA_BOOTSTRAP", "PATHFINDER_TOPIC_PREFIX", "PATHFINDER_PARTITIONS",
     "PATHFINDER_SESSION_TIMEOUT", "PATHFINDER_CLOCK", "PATHFINDER_HOLD_LIMIT_DAYS",
     "PATHFINDER_METRICS_PORT", "PATHFINDER_METRICS_HOST", "PATHFINDER_COURT_CLOSURES",
-    "PATHFINDER_SITES_FILE",
+    "PATHFINDER_SITES_FILE", "PATHFINDER_SITE_SILENT_WORKING_HOURS",
 }  # fmt: skip
 
 COUNTERS = {
@@ -68,6 +68,7 @@ PIPELINE = {
     "pathfinder_events_processed_total", "pathfinder_dead_lettered_total",
     "pathfinder_processing_errors_total", "pathfinder_dead_letters_sent_total",
     "pathfinder_consumer_lag", "pathfinder_alerts_raised_total", "pathfinder_held_events",
+    "pathfinder_site_silent_working_hours", "pathfinder_site_silent_threshold_working_hours",
 }  # fmt: skip
 EXPORTED = (
     COUNTERS
@@ -419,6 +420,7 @@ EXPECTED_ALERTS = {
     "ConsumerLagHigh": ("10m", "warning", ["max by (service) (pathfinder_consumer_lag) > 1000"]),
     "DeadLettersRising": (None, "warning", ["increase(pathfinder_dead_lettered_total[1h])", "> 0"]),
     "ProcessingErrors": (None, "critical", ["increase(pathfinder_processing_errors_total[15m])"]),
+    "SiteSilent": ("10m", "warning", ["min by (site) (pathfinder_site_silent_working_hours) >="]),
 }
 
 
