@@ -26,8 +26,8 @@ PORT_VARIABLES = {
     "gatekeeping": "PATHFINDER_GATEKEEPING_METRICS_PORT",
     "reporting": "PATHFINDER_REPORTING_METRICS_PORT",
     "reporting-admin": "PATHFINDER_REPORTING_ADMIN_PORT",  # /cases; it answers /healthz too
-    "prometheus": "PATHFINDER_PROMETHEUS_PORT",  # used only with --prometheus
 }
+PROMETHEUS_PORT_VARIABLE = "PATHFINDER_PROMETHEUS_PORT"  # needed only with --prometheus
 
 
 def _restore_stop_signals() -> None:
