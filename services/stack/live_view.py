@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TextIO
 
+from rich.box import SIMPLE_HEAD
 from rich.console import Console, Group, RenderableType
 from rich.live import Live
 from rich.table import Table
@@ -67,7 +68,7 @@ def _number(value: float | None, digits: int = 0) -> str:
 
 
 def workers_table(workers: list[WorkerStatus], reading: Reading, before: Reading | None) -> Table:
-    table = Table(title="Workers", title_justify="left", expand=True)
+    table = Table(title="Workers", title_justify="left", box=SIMPLE_HEAD)
     for heading in ("worker", "state", "ready", "restarts", "last exit", "in/s", "out/s",
                     "lag", "held", "errors"):  # fmt: skip
         table.add_column(heading, justify="left" if heading in ("worker", "state") else "right")
@@ -89,7 +90,7 @@ def workers_table(workers: list[WorkerStatus], reading: Reading, before: Reading
 
 
 def dead_letters_table(reading: Reading) -> Table:
-    table = Table(title="Dead letters by reason", title_justify="left")
+    table = Table(title="Dead letters by reason", title_justify="left", box=SIMPLE_HEAD)
     table.add_column("reason")
     table.add_column("messages", justify="right")
     refused = {reason: count for reason, count in reading.dead_letters.items() if count}
@@ -103,7 +104,9 @@ def dead_letters_table(reading: Reading) -> Table:
 def figures_table(reading: Reading) -> Table | Text:
     if not reading.sites:
         return Text(WAITING.strip() if not reading.workers.get("reporting") else NO_FIGURES.strip())
-    table = Table(title=f"Pilot figures as of {reading.as_of}", title_justify="left", expand=True)
+    table = Table(
+        title=f"Pilot figures as of {reading.as_of}", title_justify="left", box=SIMPLE_HEAD
+    )
     sites = list(reading.sites)
     table.add_column("")
     for site in sites:
@@ -126,12 +129,9 @@ def dashboard(
     heading: str, workers: list[WorkerStatus], reading: Reading, before: Reading | None
 ) -> RenderableType:
     """The whole view for a terminal."""
-    return Group(
-        Text(heading, style="bold"),
-        workers_table(workers, reading, before),
-        dead_letters_table(reading),
-        figures_table(reading),
-    )
+    health = Table.grid(padding=(0, 4))
+    health.add_row(workers_table(workers, reading, before), dead_letters_table(reading))
+    return Group(Text(heading, style="bold"), health, figures_table(reading))
 
 
 class LiveView:
