@@ -90,7 +90,7 @@ def workers_table(workers: list[WorkerStatus], reading: Reading, before: Reading
 
 
 def dead_letters_table(reading: Reading) -> Table:
-    table = Table(title="Dead letters by reason", title_justify="left", box=SIMPLE_HEAD)
+    table = Table(title="Dead letters", title_justify="left", box=SIMPLE_HEAD)
     table.add_column("reason")
     table.add_column("messages", justify="right")
     refused = {reason: count for reason, count in reading.dead_letters.items() if count}
