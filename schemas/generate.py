@@ -5,7 +5,8 @@ python -m schemas.generate --check  # exit 1 if the committed files differ from 
 
 What publishers send: the pydantic models (`schemas/json/<type>.schema.json`, the envelope).
 What gatekeeping sends: the msgspec structs it encodes with (`schemas/json/facts/`,
-`schemas/json/derived/`, see `schemas/outbound.py`). All in JSON Schema 2020-12, each with a
+`schemas/json/derived/`, see `schemas/outbound.py`); what intake tells publishers, likewise
+(`schemas/json/refusals/`). All in JSON Schema 2020-12, each with a
 draft-07 twin under `schemas/json/draft-07/` for the AsyncAPI document (`schemas/asyncapi.yaml`).
 """
 
@@ -19,13 +20,14 @@ from pydantic import BaseModel
 
 from schemas.draft07 import to_draft07
 from schemas.events import EVENT_MODELS, Envelope
-from schemas.outbound import DERIVED_KINDS, case_facts_schema, derived_schema
+from schemas.outbound import DERIVED_KINDS, case_facts_schema, derived_schema, refusal_schema
 
 SCHEMA_DIR = Path(__file__).parent / "json"
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 ID_BASE = "urn:pathfinder:schemas:v1:"
 DRAFT_07 = "draft-07/"
 CASE_FACTS_FILE = "facts/CaseFacts.schema.json"
+REFUSAL_FILE = "refusals/Refusal.schema.json"
 
 
 def derived_file(kind: str) -> str:
@@ -45,6 +47,7 @@ def _documents() -> dict[str, dict[str, Any]]:
     documents[CASE_FACTS_FILE] = case_facts_schema()
     for kind in DERIVED_KINDS:
         documents[derived_file(kind)] = derived_schema(kind)
+    documents[REFUSAL_FILE] = refusal_schema()
     return documents
 
 

@@ -1,10 +1,11 @@
-"""JSON Schemas of what gatekeeping publishes, made from the msgspec structs that encode it.
+"""JSON Schemas of what gatekeeping and intake publish, made from the msgspec structs that
+encode it.
 
 The case facts (`CaseFacts`) and the derived events (the `Derived` structs, and the deadline
 alerts: a `CirAlert` sent with its kind as `type`) are encoded by msgspec, so their schemas come
-from those same structs (`msgspec.json.schema_components`) and follow any change to them. The
-encoder writes every field, so every field is required; consumers should ignore fields they do
-not know. Descriptions, and the enumerations the structs type as plain text, are added here: a
+from those same structs (`msgspec.json.schema_components`) and follow any change to them; so
+does intake's refusal (`RefusalNotice`, on the refusals topic). The encoder writes every field,
+so every field is required; consumers should ignore fields they do not know. Descriptions, and the enumerations the structs type as plain text, are added here: a
 field without a description stops the generator, so a new field cannot go out undocumented.
 """
 
@@ -12,9 +13,12 @@ from typing import Any, Final, get_args
 
 import msgspec
 
+from schemas.catalogue import MAX_REFERENCE_LENGTH
 from schemas.events import CirAuthor, HearingType, Recommendation
 from services.core.alerts import CIR_DUE_SOON, CIR_OVERDUE, CirAlert
 from services.core.derived import CaseFacts, Derived
+from services.core.refusals import RefusalNotice
+from services.core.validation import REJECTION_REASONS
 
 REF_TEMPLATE: Final = "#/$defs/{name}"
 CIR_AUTHORS: Final = get_args(CirAuthor)
@@ -196,3 +200,48 @@ def derived_schema(kind: str) -> dict[str, Any]:
         properties = {name: field for name, field in alert["properties"].items() if name != "kind"}
         schema = {"type": "object", "properties": {"type": {"enum": [kind]}, **properties}}
     return _as_sent({**schema, "title": kind, "description": description}, _COMMON | fields)
+
+
+_REFUSAL_DESCRIPTION = (
+    "A message a publisher sent that intake refused: what identifies it and why, never what it "
+    "held (no `subject`, no `data`, no bytes). Keyed by the message's `source` (empty when it "
+    "has none that can be read). One per refused message: a refusal sent again has the same "
+    "`id`. Messages a worker failed on (`processing_error`) are not refusals."
+)
+_READ_IF_POSSIBLE = (
+    ", when the message is a JSON object holding it as a string of 1 to 200 characters; else null."
+)
+_REFUSAL = {
+    "id": "Identity of this refusal, the same on every delivery: where the refused message was "
+    "read, `<topic>/<partition>/<offset>`. Drop repeats by it.",
+    "ce_id": "The refused message's CloudEvents `id`" + _READ_IF_POSSIBLE,
+    "ce_source": "The refused message's CloudEvents `source` (also the message key)"
+    + _READ_IF_POSSIBLE,
+    "type": "The refused message's CloudEvents `type` as sent (it may be one the catalogue does "
+    "not have)" + _READ_IF_POSSIBLE,
+    "reason": 'Why it was refused: the first check it failed (see the README, "For publishers").',
+    "detail": "The field and the rule broken (`data.recommendation: not one of the allowed "
+    "values`), never the value sent.",
+    "topic": "The topic the refused message was read from (court-events).",
+    "partition": "The partition it was read from.",
+    "offset": "Its offset in that partition.",
+    "refused_at": "When intake refused it (UTC, the wall clock); a refusal sent again may carry "
+    "a later time.",
+}
+
+
+def refusal_schema() -> dict[str, Any]:
+    """The schema of a refusals message: `RefusalNotice`, with its reasons and lengths."""
+    schema = _as_sent(
+        {**_components(RefusalNotice)["RefusalNotice"], "title": "Refusal",
+         "description": _REFUSAL_DESCRIPTION},
+        _REFUSAL,
+    )  # fmt: skip
+    properties = schema["properties"]
+    for name in ("ce_id", "ce_source", "type"):
+        _text_schema(properties[name]).update(minLength=1, maxLength=MAX_REFERENCE_LENGTH)
+    properties["reason"]["enum"] = list(REJECTION_REASONS)
+    properties["refused_at"]["format"] = "date-time"
+    for name in ("partition", "offset"):
+        properties[name]["minimum"] = 0
+    return schema

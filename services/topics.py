@@ -1,4 +1,5 @@
-"""Topic names, all under one configurable prefix; every topic is keyed by the case reference."""
+"""Topic names, all under one configurable prefix; every topic is keyed by the case reference
+but the refusals, keyed by the publisher's CloudEvents `source`."""
 
 from dataclasses import dataclass
 
@@ -33,6 +34,12 @@ class Topics:
         return f"{self.prefix}.dead-letter.v1"
 
     @property
+    def refusals(self) -> str:
+        """For publishers: one message per refused inbound message, keyed by its CloudEvents
+        `source`, with why but without its payload."""
+        return f"{self.prefix}.refusals.v1"
+
+    @property
     def intake_by_case(self) -> str:
         """Internal to intake: inbound messages re-keyed by the case reference inside them."""
         return f"{self.prefix}-intake-by-case"
@@ -50,4 +57,5 @@ class Topics:
             self.case_facts,
             self.derived_events,
             self.dead_letter,
+            self.refusals,
         )

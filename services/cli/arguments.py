@@ -16,6 +16,7 @@ from services.cli.argument_types import (
     rate,
 )
 from services.cli.cases_arguments import add_cases
+from services.cli.redrive_command import add_redrive
 from services.evaluator.report.periods import MONTH, PERIOD_KINDS
 from services.evaluator.report.suppression import DEFAULT_THRESHOLD
 
@@ -53,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_workdays(commands)
     _add_streaming(commands)
     add_cases(commands)
+    add_redrive(commands)
     return parser
 
 

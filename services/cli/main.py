@@ -1,5 +1,5 @@
-"""The `pathfinder` command: replay, report, validate, simulate, working-day arithmetic and the
-local stack.
+"""The `pathfinder` command: replay, report, validate, simulate, working-day arithmetic, the
+local stack, and the live workers' overdue and due-soon cases.
 
 Every command checks its files before it starts work, and ends with one exit status: 0 when the
 work was done, 1 when a replay read lines and accepted none or validate refused a line, 2 for a
@@ -25,6 +25,7 @@ from pydantic import ValidationError
 from services.cli.arguments import build_parser, say
 from services.cli.cases_command import run_cases
 from services.cli.files import UsageError, check_inputs, check_outputs
+from services.cli.redrive_command import run_redrive
 from services.cli.replay_command import run_replay
 from services.cli.report_command import run_report
 from services.cli.validate_command import run_validate
@@ -123,6 +124,7 @@ _COMMANDS = {
     "publish": _run_publish,
     "export": _run_export,
     "cases": run_cases,
+    "redrive": run_redrive,
 }
 
 

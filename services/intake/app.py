@@ -6,6 +6,8 @@ Internal:    {prefix}-intake-by-case     the same bytes re-keyed by the `subject
                                          the publisher's client used; also carries clock ticks
 Topics out:  {prefix}.case-events.v1     accepted events, original bytes, in the order they apply
              {prefix}.dead-letter.v1     refused messages, byte for byte, with reason headers
+             {prefix}.refusals.v1        one per refused message, for its publisher: keyed by
+                                         its `source`, why it was refused, no payload
 Tables:      intake-ledgers              case reference -> state, accepted ids, held messages
              intake-site-activity        site and partition -> when an event of it was last taken
 Run:         faust -A services.intake.app worker -l info      (metrics on :9106/metrics)

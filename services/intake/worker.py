@@ -38,6 +38,7 @@ from services.streaming.ledgers import (
     stamp_arrivals,
     summarise,
 )
+from services.streaming.refusals import Refusals
 from services.streaming.ticks import PartitionIndex, tick_report
 from services.streaming.worker import Worker
 
@@ -61,6 +62,7 @@ class IntakeWorker(Worker):
             config={"max.message.bytes": str(MAX_REQUEST_BYTES)},
         )
         self.case_events = self.topic(topics.case_events)
+        self.refusals = Refusals(self.topic(topics.refusals))
         self.ledgers = self.app.Table(
             "intake-ledgers", default=None, key_type=bytes, value_type=bytes
         )
@@ -152,14 +154,16 @@ class IntakeWorker(Worker):
             assert outcome.rejection is not None
             source = Position(origin.topic, origin.partition, origin.offset)
             key = outcome.event.subject.encode()
-            return [await self._refuse(key, origin.raw, source, outcome.rejection)]
+            return await self._refuse(key, origin.raw, source, outcome.rejection)
         return []
 
     async def _refuse(
         self, key: bytes, raw: bytes, source: Position, rejection: Rejection
-    ) -> Awaitable[Any]:
+    ) -> list[Awaitable[Any]]:
+        """Dead-letter the message and tell its publisher; the acknowledgements to await."""
         self.processed.labels("intake", "refused").inc()
-        return await self.dead_letters.send(key, raw, rejection, source)
+        dead = await self.dead_letters.send(key, raw, rejection, source)
+        return [dead, await self.refusals.send(raw, rejection, source)]
 
     async def _expire(self, partition: int, today: dt.date) -> None:
         """Dead-letter this partition's held messages that waited past the hold limit."""

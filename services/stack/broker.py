@@ -20,6 +20,7 @@ from aiokafka.errors import TopicAlreadyExistsError
 
 from services.stack.children import GuardedProcess, describe_exit
 from services.streaming.kafka_security import client_options
+from services.topic_config import topic_configs
 from services.topics import Topics
 
 # Environment variables the broker binary reads itself; a stray one would reconfigure it.
@@ -31,7 +32,6 @@ _BROKER_ENVIRONMENT = {
     "SCHEMA_REGISTRY",
     "OTEL_EXPORTER_OTLP_ENDPOINT",
 }
-RETAIN_FOREVER = {"retention.ms": "-1", "cleanup.policy": "delete"}
 STOP_GRACE_SECONDS = 5.0
 
 
@@ -141,19 +141,21 @@ def _listening(bootstrap: str) -> bool:
 
 
 async def create_topics(bootstrap: str, topics: Topics, partitions: int) -> None:
-    """Create the services' topics if missing; the canonical log is retained forever."""
+    """Create the services' topics if missing, each with its retention (services/topic_config.py:
+    the canonical log is kept for ever)."""
     admin = AIOKafkaAdminClient(
         bootstrap_servers=bootstrap, request_timeout_ms=10_000, **client_options()
     )
     await admin.start()
     try:
         existing = set(await admin.list_topics())
+        configs = topic_configs(topics)
         wanted = [
             NewTopic(
                 name,
                 num_partitions=partitions,
                 replication_factor=1,
-                topic_configs=RETAIN_FOREVER if name == topics.case_events else {},
+                topic_configs=configs[name],
             )
             for name in topics.all()
             if name not in existing

@@ -10,9 +10,11 @@ from pathlib import Path
 import msgspec
 
 from services.core.details import field_detail
-from services.core.validation import Rejection
+from services.core.validation import REJECTION_REASONS, Rejection
 
 PROCESSING_ERROR = "processing_error"
+# Every reason a dead letter can give: a refusal's, or a worker's failure.
+DEAD_LETTER_REASONS = (*REJECTION_REASONS, PROCESSING_ERROR)
 
 
 def where_raised(error: BaseException, frames: int = 4) -> str:

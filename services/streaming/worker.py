@@ -38,6 +38,7 @@ from services.streaming.failures import processing_error, what_failed, where_rai
 from services.streaming.faust_app import add_health_pages, make_app
 from services.streaming.ticks import PartitionIndex, send_ticks
 from services.streaming.watchdog import RebalanceWatchdog
+from services.topic_config import topic_config
 from services.topics import Topics
 
 logger = logging.getLogger(__name__)
@@ -92,7 +93,11 @@ class Worker:
         self.watchdog.check()
 
     def topic(self, *names: str, **options: Any) -> TopicT:
-        """A topic (or several, read as one channel) of raw bytes keyed by case reference."""
+        """A topic (or several, read as one channel) of raw bytes keyed by case reference; an
+        internal one, which faust creates, with its retention (services/topic_config.py)."""
+        if options.get("internal"):
+            [name] = names
+            options["config"] = {**topic_config(self.topics, name), **options.get("config", {})}
         return self.app.topic(
             *names, key_type=bytes, value_type=bytes, key_serializer="raw",
             value_serializer="raw", **options,

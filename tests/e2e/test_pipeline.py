@@ -58,12 +58,16 @@ def differences(metrics: dict, sites: dict) -> list[str]:
         for key, expected in values.items():
             name = f"pathfinder_{key}_total" if key in COUNTED else f"pathfinder_{key}"
             actual = metrics.get((name, (("site", site),)))
-            same = actual is None if expected is None else (
-                actual is not None and math.isclose(actual, expected, rel_tol=1e-9)
-            )  # fmt: skip
-            if not same:
+            if not same_figure(actual, expected):
                 problems.append(f"{site} {key}: live {actual}, replay {expected}")
     return problems
+
+
+def same_figure(actual: float | None, expected: float | None) -> bool:
+    """Equal up to float rounding, or both missing (the replay's null is no series)."""
+    if expected is None:
+        return actual is None
+    return actual is not None and math.isclose(actual, expected, rel_tol=1e-9)
 
 
 def test_live_metrics_and_dead_letters_equal_the_replay(tmp_path, rules):

@@ -5,7 +5,6 @@ dashboard's headline panels are drawn from Prometheus's HTTP API into a PNG to l
 
 import datetime as dt
 import json
-import math
 import time
 import urllib.parse
 import urllib.request
@@ -22,7 +21,7 @@ from services.stack.prometheus import RULES, PrometheusServer, local_configurati
 from tests.builders import event, line
 from tests.e2e.harness import SERVICES, Pipeline
 from tests.e2e.headline import draw_headline_panels
-from tests.e2e.test_pipeline import HOLD_LIMIT_DAYS, differences, simulated_log
+from tests.e2e.test_pipeline import HOLD_LIMIT_DAYS, differences, same_figure, simulated_log
 from tests.polling import wait_for
 
 pytestmark = pytest.mark.e2e
@@ -139,15 +138,11 @@ def _recorded_figures_equal_the_replay(prometheus: PrometheusServer, sites: dict
 
 
 def _compare(name: str, recorded: dict[str, float], replayed: dict[str, Any]) -> list[str]:
-    problems = []
-    for site, expected in replayed.items():
-        actual = recorded.get(site)
-        same = actual is None if expected is None else (
-            actual is not None and math.isclose(actual, expected, rel_tol=1e-9)
-        )  # fmt: skip
-        if not same:
-            problems.append(f"{name} {site}: Prometheus {actual}, replay {expected}")
-    return problems
+    return [
+        f"{name} {site}: Prometheus {recorded.get(site)}, replay {expected}"
+        for site, expected in replayed.items()
+        if not same_figure(recorded.get(site), expected)
+    ]
 
 
 def _cir_overdue_is_pending(prometheus: PrometheusServer, sites: dict) -> None:
