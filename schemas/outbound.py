@@ -5,8 +5,9 @@ The case facts (`CaseFacts`) and the derived events (the `Derived` structs, and 
 alerts: a `CirAlert` sent with its kind as `type`) are encoded by msgspec, so their schemas come
 from those same structs (`msgspec.json.schema_components`) and follow any change to them; so
 does intake's refusal (`RefusalNotice`, on the refusals topic). The encoder writes every field,
-so every field is required; consumers should ignore fields they do not know. Descriptions, and the enumerations the structs type as plain text, are added here: a
-field without a description stops the generator, so a new field cannot go out undocumented.
+so every field is required; consumers should ignore fields they do not know. Descriptions,
+and the enumerations the structs type as plain text, are added here: a field without a
+description stops the generator, so a new field cannot go out undocumented.
 """
 
 from typing import Any, Final, get_args
@@ -217,7 +218,7 @@ _REFUSAL = {
     "ce_id": "The refused message's CloudEvents `id`" + _READ_IF_POSSIBLE,
     "ce_source": "The refused message's CloudEvents `source` (also the message key)"
     + _READ_IF_POSSIBLE,
-    "type": "The refused message's CloudEvents `type` as sent (it may be one the catalogue does "
+    "ce_type": "The refused message's CloudEvents `type` as sent (it may be one the catalogue does "
     "not have)" + _READ_IF_POSSIBLE,
     "reason": 'Why it was refused: the first check it failed (see the README, "For publishers").',
     "detail": "The field and the rule broken (`data.recommendation: not one of the allowed "
@@ -238,7 +239,7 @@ def refusal_schema() -> dict[str, Any]:
         _REFUSAL,
     )  # fmt: skip
     properties = schema["properties"]
-    for name in ("ce_id", "ce_source", "type"):
+    for name in ("ce_id", "ce_source", "ce_type"):
         _text_schema(properties[name]).update(minLength=1, maxLength=MAX_REFERENCE_LENGTH)
     properties["reason"]["enum"] = list(REJECTION_REASONS)
     properties["refused_at"]["format"] = "date-time"

@@ -61,14 +61,18 @@ def current_due_date(case: CaseState, as_of: dt.date) -> dt.date | None:
     return max(made)[1] if made else case.due_original
 
 
+def concluded_by(case: CaseState, as_of: dt.date) -> bool:
+    """Whether the case had concluded (final order or withdrawal) by the date."""
+    return case.concluded_on is not None and case.concluded_on <= as_of
+
+
 def count_case(tally: Tally, case: CaseState, as_of: dt.date) -> None:
     """Add one case, as it stood on `as_of`, to a tally."""
     if case.issued_on is None or case.issued_on > as_of:
         return
     tally.applications += 1
     tally.children += len(case.children)
-    concluded = case.concluded_on is not None and case.concluded_on <= as_of
-    if concluded:
+    if concluded_by(case, as_of):
         _count_conclusion(tally, case, as_of)
     else:
         _count_open(tally, case, as_of)
@@ -111,7 +115,7 @@ def _count_cir(tally: Tally, case: CaseState, as_of: dt.date) -> None:
         tally.cir_filed_by_due_date += case.filed_on <= due
         tally.cir_working_days_to_file += case.working_days_to_file or 0
     else:
-        tally.cir_overdue += due < as_of
+        tally.cir_overdue += due < as_of and not concluded_by(case, as_of)
 
 
 def tally_sites(

@@ -62,13 +62,17 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def build() -> Callable[[Callable[[Settings], Any], Settings], Any]:
-    """build(builder, settings): a worker from the composition root, ready for test_context."""
+def build(monkeypatch: pytest.MonkeyPatch) -> Callable[[Callable[[Settings], Any], Settings], Any]:
+    """build(builder, settings): a worker from the composition root, ready for test_context.
+    An intake's refusals are recorded, not produced, unless a test records them itself."""
 
     def prepare(builder: Callable[[Settings], Any], settings: Settings) -> Any:
         worker = builder(settings)
         worker.app.finalize()
         worker.app.flow_control.resume()
+        refusals = getattr(worker, "refusals", None)
+        if refusals is not None:
+            monkeypatch.setattr(refusals.topic, "send", SentMessages().send)
         return worker
 
     return prepare

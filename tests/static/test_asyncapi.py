@@ -20,7 +20,14 @@ import yaml
 from jsonschema import Draft7Validator, Draft202012Validator, FormatChecker
 
 from schemas.catalogue import EVENT_TYPES
-from schemas.generate import CASE_FACTS_FILE, DRAFT_07, SCHEMA_DIR, derived_file, rendered
+from schemas.generate import (
+    CASE_FACTS_FILE,
+    DRAFT_07,
+    REFUSAL_FILE,
+    SCHEMA_DIR,
+    derived_file,
+    rendered,
+)
 from schemas.outbound import DERIVED_KINDS
 from services.core.validation import REJECTION_REASONS, Rejection, Validator
 from services.streaming.dead_letters import TRUNCATED_HEADER, Position, dead_letter
@@ -43,6 +50,7 @@ EXPECTED: dict[str, dict[str, str | None]] = {
     "caseFacts": {"CaseFacts": CASE_FACTS_FILE},
     "derivedEvents": {kind: derived_file(kind) for kind in DERIVED_KINDS},
     "deadLetter": {"DeadLetter": None},  # raw bytes
+    "refusals": {"Refusal": REFUSAL_FILE},
 }
 
 
@@ -183,7 +191,7 @@ def _examples(message: dict[str, Any]) -> list[dict[str, Any]]:
     return examples
 
 
-@pytest.mark.parametrize("name", [*INBOUND, *DERIVED_KINDS, "CaseFacts"])
+@pytest.mark.parametrize("name", [*INBOUND, *DERIVED_KINDS, "CaseFacts", "Refusal"])
 def test_each_example_is_valid_against_both_schema_files(document, name):
     message = _messages(document)[name]
     validators = _validators(_payload_file(message))

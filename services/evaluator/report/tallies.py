@@ -16,6 +16,7 @@ from services.core.metrics import (
     DAYS_100_WEEKS,
     WEEKS_26,
     Tally,
+    concluded_by,
     current_due_date,
 )
 from services.core.rules import LOCAL_AUTHORITY, duration_weeks
@@ -96,7 +97,7 @@ class SiteTallies:
     def _count_overdue(self, tallies: list[PeriodTally], ordered: int, case: CaseState) -> None:
         for number in range(ordered, len(self.periods)):
             end = self.periods[number].end
-            if case.filed_on is not None and case.filed_on <= end:
+            if (case.filed_on is not None and case.filed_on <= end) or concluded_by(case, end):
                 return
             due = current_due_date(case, end)
             assert due is not None
