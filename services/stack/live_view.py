@@ -125,13 +125,36 @@ def figures_table(reading: Reading) -> Table | Text:
     return table
 
 
+URGENT_ROWS = 8
+
+
+def urgent_table(reading: Reading) -> Table:
+    """The most urgent CIRs: overdue (most working days first), then due soon."""
+    shown = reading.urgent[:URGENT_ROWS]
+    more = len(reading.urgent) - len(shown)
+    title = "Most urgent CIRs" + (f" ({more} more: pathfinder cases)" if more else "")
+    table = Table(title=title, title_justify="left", box=SIMPLE_HEAD)
+    for heading in ("case", "site", "author", "due now", "working days"):
+        table.add_column(heading, justify="right" if heading == "working days" else "left")
+    for row in shown:
+        overdue = row.status == "overdue"
+        days = Text(
+            f"{row.working_days} overdue" if overdue else f"{row.working_days} left",
+            style="bold red" if overdue else "yellow",
+        )
+        table.add_row(row.case, row.site, row.author, row.due_current.isoformat(), days)
+    if not shown:
+        table.add_row("none overdue or due within 5 working days", "", "", "", "")
+    return table
+
+
 def dashboard(
     heading: str, workers: list[WorkerStatus], reading: Reading, before: Reading | None
 ) -> RenderableType:
     """The whole view for a terminal."""
     health = Table.grid(padding=(0, 4))
     health.add_row(workers_table(workers, reading, before), dead_letters_table(reading))
-    return Group(Text(heading, style="bold"), health, figures_table(reading))
+    return Group(Text(heading, style="bold"), health, figures_table(reading), urgent_table(reading))
 
 
 class LiveView:

@@ -11,6 +11,11 @@ from dataclasses import dataclass, field
 
 from prometheus_client.parser import text_string_to_metric_families
 
+from services.cli.reporting_client import ask
+from services.config import Settings
+from services.core.deadlines import DUE_SOON, OVERDUE, CirDeadline, merge_deadlines
+from services.reporting.cases_answer import CasesAnswer
+
 COUNT_KEYS = frozenset(
     {"applications", "open_cases", "cir_ordered", "cir_filed", "cir_overdue", "cir_due_soon",
      "concluded"}
@@ -45,6 +50,7 @@ class Reading:
     sites: dict[str, dict[str, float | None]] = field(default_factory=dict)
     as_of: str = "-"
     dead_letters: dict[str, float] = field(default_factory=dict)
+    urgent: list[CirDeadline] = field(default_factory=list)  # overdue, then due soon
 
 
 def parse_worker(text: str) -> WorkerPage:
@@ -94,9 +100,13 @@ def _get(url: str) -> str | None:
         return None
 
 
-def read(ports: Mapping[str, int], reporting: str = "reporting") -> Reading:
-    """Scrape every worker once."""
+def read(
+    ports: Mapping[str, int], cases_url: str | None = None, reporting: str = "reporting"
+) -> Reading:
+    """Scrape every worker once, and ask reporting's admin address for the urgent CIRs."""
     reading = Reading(time.monotonic(), {})
+    if cases_url is not None:
+        reading.urgent = urgent_cirs(cases_url)
     for service, port in ports.items():
         text = _get(f"http://127.0.0.1:{port}/metrics")
         page = parse_worker(text) if text is not None else WorkerPage()
@@ -105,6 +115,17 @@ def read(ports: Mapping[str, int], reporting: str = "reporting") -> Reading:
         if service == reporting and text is not None:
             reading.sites, reading.as_of, reading.dead_letters = parse_figures(text)
     return reading
+
+
+def cases_url(settings: Settings) -> str:
+    """The local reporting worker's admin address, which `pathfinder up` gives it."""
+    return f"http://127.0.0.1:{settings.reporting_admin_port}"
+
+
+def urgent_cirs(url: str) -> list[CirDeadline]:
+    """The overdue CIRs, then those due soon, most urgent first; none while it cannot answer."""
+    answers = [ask(url, status, None) for status in (OVERDUE, DUE_SOON)]
+    return merge_deadlines(*(a.cases for a in answers if isinstance(a, CasesAnswer)))
 
 
 def rates(before: Reading | None, now: Reading) -> dict[str, tuple[float | None, float | None]]:

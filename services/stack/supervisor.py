@@ -18,7 +18,7 @@ from services.config import Settings
 from services.stack.live_view import LiveView, statuses
 from services.stack.ports import check_ports_free, ports_needed, worker_ports
 from services.stack.prometheus import prometheus_binary
-from services.stack.readings import read
+from services.stack.readings import cases_url, read
 from services.stack.stop_signals import StopSignals
 from services.stack.system import System
 
@@ -105,7 +105,8 @@ def _supervise(
             system.log.error("stopping everything: %s", failure)
             return failure
         if now >= next_view:
-            view.show(statuses(system.workers), read(worker_ports(system.settings)))
+            settings = system.settings
+            view.show(statuses(system.workers), read(worker_ports(settings), cases_url(settings)))
             next_view = now + VIEW_SECONDS
         time.sleep(POLL_SECONDS)
     system.log.info("stopping: %s", signals.received or "the duration ended")

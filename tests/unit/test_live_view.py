@@ -1,9 +1,12 @@
 """`pathfinder up`'s view from recorded worker pages: traffic, lag, held messages, dead letters
 and figures, drawn in place on a terminal and appended on change elsewhere."""
 
+import datetime as dt
 import io
 
 from rich.console import Console
+
+from services.core.deadlines import CirDeadline
 
 from services.stack.live_view import (
     NO_FIGURES,
@@ -103,3 +106,26 @@ def test_the_plain_view_appends_only_on_change() -> None:
     view.show(WORKERS, reading(2.0, 1, 1))
     assert "as of 2025-03-05" in out.getvalue()
     assert "\x1b[" not in out.getvalue()
+
+
+def test_the_dashboard_lists_the_most_urgent_cirs_overdue_first() -> None:
+    def row(case: str, status: str, days: int) -> CirDeadline:
+        due = dt.date(2025, 3, 1)
+        return CirDeadline(
+            case=case, site="dorset", author="cafcass", ordered_on=due, due_original=due,
+            due_current=due, status=status, working_days=days,
+        )  # fmt: skip
+
+    now = reading(12.0, 1200, 2400)
+    now.urgent = [row("PF-DOR-000009", "overdue", 7)] + [
+        row(f"PF-DOR-00010{n}", "due_soon", n) for n in range(9)
+    ]
+    console = Console(record=True, width=160, file=io.StringIO())
+    console.print(dashboard("heading", WORKERS, now, None))
+    text = console.export_text()
+    assert "Most urgent CIRs (2 more: pathfinder cases)" in text
+    assert text.index("PF-DOR-000009") < text.index("PF-DOR-000100")
+    assert "7 overdue" in text and "0 left" in text and "PF-DOR-000108" not in text
+    empty = Console(record=True, width=160, file=io.StringIO())
+    empty.print(dashboard("heading", WORKERS, reading(12.0, 1, 1), None))
+    assert "none overdue or due within 5 working days" in empty.export_text()
