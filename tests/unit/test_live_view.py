@@ -7,7 +7,6 @@ import io
 from rich.console import Console
 
 from services.core.deadlines import CirDeadline
-
 from services.stack.live_view import (
     NO_FIGURES,
     WAITING,
