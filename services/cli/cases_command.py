@@ -72,12 +72,11 @@ def render_cases(rows: list[CirDeadline], status: str, site: str | None, as_of: 
     title = f"CIRs {_STATUS_WORDS[status]}{where} as of {as_of or '-'}: {len(rows)}"
     if not rows:
         return title + "\n"
-    header = [*_HEADER, _DAYS_HEADER[status], "concluded"]
+    header = [*_HEADER, _DAYS_HEADER[status]]
     table = [
         [
             row.case, row.site, row.author, row.ordered_on.isoformat(),
             row.due_original.isoformat(), row.due_current.isoformat(), str(row.working_days),
-            row.concluded_on.isoformat() if row.concluded_on else "-",
         ]
         for row in rows
     ]  # fmt: skip

@@ -36,7 +36,6 @@ class CirDeadline(msgspec.Struct, frozen=True, kw_only=True):
     due_current: dt.date
     status: str
     working_days: int
-    concluded_on: dt.date | None = None  # the case concluded with its CIR unfiled
 
 
 def is_overdue(case: CaseState, as_of: dt.date) -> bool:
@@ -76,7 +75,6 @@ def cir_deadline(
         working_days = calendar.working_days_between(due, as_of)
     else:
         working_days = calendar.working_days_between(as_of, due)
-    concluded = case.concluded_on if case.concluded_on and case.concluded_on <= as_of else None
     return CirDeadline(
         case=reference,
         site=case.site,
@@ -86,7 +84,6 @@ def cir_deadline(
         due_current=due,
         status=status,
         working_days=working_days,
-        concluded_on=concluded,
     )
 
 

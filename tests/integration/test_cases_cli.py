@@ -100,8 +100,7 @@ LEFT = CasesAnswer(
     cases=[
         row("PF-DOR-000011", "dorset", OVERDUE, 3, D(2025, 3, 7)),
         row("PF-BHM-000012", "birmingham", DUE_SOON, 4, D(2025, 3, 18)),
-        row("PF-NWA-000013", "north-wales", OVERDUE, 9, D(2025, 2, 27),
-            concluded_on=D(2025, 3, 1)),
+        row("PF-NWA-000013", "north-wales", OVERDUE, 9, D(2025, 2, 27)),
     ],
 )  # fmt: skip
 RIGHT = CasesAnswer(
@@ -116,11 +115,11 @@ RIGHT = CasesAnswer(
 
 MERGED_OVERDUE = """\
 CIRs overdue as of 2025-03-12: 3
-case           site         author   ordered     due (40 wd)  due now     overdue (wd)  concluded
--------------  -----------  -------  ----------  -----------  ----------  ------------  ----------
-PF-BHM-000021  birmingham   cafcass  2025-01-06  2025-02-24   2025-02-24            12  -
-PF-NWA-000013  north-wales  cafcass  2025-01-06  2025-02-27   2025-02-27             9  2025-03-01
-PF-DOR-000011  dorset       cafcass  2025-01-06  2025-03-07   2025-03-07             3  -
+case           site         author   ordered     due (40 wd)  due now     overdue (wd)
+-------------  -----------  -------  ----------  -----------  ----------  ------------
+PF-BHM-000021  birmingham   cafcass  2025-01-06  2025-02-24   2025-02-24            12
+PF-NWA-000013  north-wales  cafcass  2025-01-06  2025-02-27   2025-02-27             9
+PF-DOR-000011  dorset       cafcass  2025-01-06  2025-03-07   2025-03-07             3
 """
 
 
@@ -148,7 +147,7 @@ def test_due_soon_as_json_fewest_days_left_first():
     ]
     assert set(document["cases"][0]) == {
         "case", "site", "author", "ordered_on", "due_original", "due_current", "status",
-        "working_days", "concluded_on",
+        "working_days",
     }  # fmt: skip
 
 
