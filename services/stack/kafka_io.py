@@ -3,11 +3,11 @@
 import asyncio
 import gzip
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 
 from services.core.routing import case_key
 from services.streaming.kafka_security import client_options
@@ -52,20 +52,20 @@ async def publish_lines(
     return sent
 
 
-async def export_log(bootstrap: str, topic: str, out: IO[bytes]) -> int:
-    """Write every record of the topic, up to its end now, as JSON Lines; the number written.
+async def read_to_end(
+    bootstrap: str, topic: str, **consumer_options: Any
+) -> AsyncIterator[ConsumerRecord[bytes, bytes]]:
+    """Every record of the topic from its beginning up to its end now, partition by partition
+    as fetched.
 
     The end of each partition is the high-water mark that comes back with fetched records: the
     embedded broker answers list-offsets requests with wrong end offsets.
     """
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap,
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-        **client_options(),
-    )
+        bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest",
+        **consumer_options, **client_options(),
+    )  # fmt: skip
     await consumer.start()
-    written = 0
     try:
         await consumer.topics()  # fetches the metadata partitions_for_topic reads
         partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
@@ -78,12 +78,19 @@ async def export_log(bootstrap: str, topic: str, out: IO[bytes]) -> int:
             batch = await consumer.getmany(*remaining, timeout_ms=1000)
             for records in batch.values():
                 for record in records:
-                    out.write(record.value + b"\n")
-                    written += 1
+                    yield record
             for tp in list(remaining):
                 end = consumer.highwater(tp)
                 if end is not None and await consumer.position(tp) >= end:
                     remaining.discard(tp)
     finally:
         await consumer.stop()
+
+
+async def export_log(bootstrap: str, topic: str, out: IO[bytes]) -> int:
+    """Write every record of the topic, up to its end now, as JSON Lines; the number written."""
+    written = 0
+    async for record in read_to_end(bootstrap, topic):
+        out.write((record.value or b"") + b"\n")
+        written += 1
     return written

@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 from typing import Final
 from zoneinfo import ZoneInfo
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaProducer
 
+from services.stack.kafka_io import read_to_end
 from services.streaming.dead_letters import TRUNCATED_HEADER
 from services.streaming.failures import DEAD_LETTER_REASONS
 from services.streaming.faust_app import MAX_REQUEST_BYTES
@@ -109,48 +110,21 @@ def select(
 
 
 async def read_dead_letters(bootstrap: str, topic: str) -> list[DeadLetterRecord]:
-    """Every record of the dead-letter topic up to its end now.
-
-    The end of each partition is the high-water mark that comes back with fetched records (the
-    embedded broker answers list-offsets requests with wrong end offsets), as `export` reads.
-    """
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap,
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-        max_partition_fetch_bytes=MAX_REQUEST_BYTES,
-        fetch_max_bytes=4 * MAX_REQUEST_BYTES,
-        **client_options(),
-    )
-    records: list[DeadLetterRecord] = []
-    try:
-        await consumer.start()
-        await consumer.topics()  # fetches the metadata partitions_for_topic reads
-        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-        if not partitions:
-            raise ValueError(f"topic {topic} does not exist on {bootstrap}")
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        remaining = set(partitions)
-        while remaining:
-            batch = await consumer.getmany(*remaining, timeout_ms=1000)
-            for fetched in batch.values():
-                records += [
-                    DeadLetterRecord(
-                        key=record.key or b"",
-                        value=record.value or b"",
-                        headers={name: value or b"" for name, value in record.headers},
-                        timestamp_ms=record.timestamp,
-                    )
-                    for record in fetched
-                ]
-            for tp in list(remaining):
-                end = consumer.highwater(tp)
-                if end is not None and await consumer.position(tp) >= end:
-                    remaining.discard(tp)
-    finally:
-        await consumer.stop()
-    return records
+    """Every record of the dead-letter topic up to its end now."""
+    return [
+        DeadLetterRecord(
+            key=record.key or b"",
+            value=record.value or b"",
+            headers={name: value or b"" for name, value in record.headers},
+            timestamp_ms=record.timestamp,
+        )
+        async for record in read_to_end(
+            bootstrap,
+            topic,
+            max_partition_fetch_bytes=MAX_REQUEST_BYTES,
+            fetch_max_bytes=4 * MAX_REQUEST_BYTES,
+        )
+    ]
 
 
 async def send_again(bootstrap: str, topic: str, chosen: list[DeadLetterRecord]) -> int:
