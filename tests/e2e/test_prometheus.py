@@ -72,7 +72,8 @@ def overdue_case(after: dt.date) -> list[bytes]:
         line(event("ApplicationIssued", subject=subject, site="birmingham",
                    issued_on=issued.isoformat())),
         line(event("GatekeepingDecisionMade", subject=subject, site="birmingham",
-                   decided_on=(issued + dt.timedelta(days=1)).isoformat())),
+                   decided_on=(issued + dt.timedelta(days=1)).isoformat(),
+                   cir_author="cafcass", idva_referral=False)),
     ]  # fmt: skip
 
 
