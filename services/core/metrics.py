@@ -73,7 +73,7 @@ def count_case(tally: Tally, case: CaseState, as_of: dt.date) -> None:
     tally.applications += 1
     tally.children += len(case.children)
     if concluded_by(case, as_of):
-        _count_conclusion(tally, case, as_of)
+        count_conclusion(tally, case, as_of)
     else:
         _count_open(tally, case, as_of)
     if case.ordered_on is not None and case.ordered_on <= as_of:
@@ -88,7 +88,8 @@ def _count_open(tally: Tally, case: CaseState, as_of: dt.date) -> None:
     tally.open_over_100_weeks += age >= DAYS_100_WEEKS
 
 
-def _count_conclusion(tally: Tally, case: CaseState, as_of: dt.date) -> None:
+def count_conclusion(tally: Tally, case: CaseState, as_of: dt.date) -> None:
+    """A case concluded by `as_of`: its duration and the hearings held by then."""
     assert case.issued_on is not None and case.concluded_on is not None
     weeks = duration_weeks(case.issued_on, case.concluded_on)
     tally.concluded += 1
@@ -98,6 +99,18 @@ def _count_conclusion(tally: Tally, case: CaseState, as_of: dt.date) -> None:
 
 
 def _count_cir(tally: Tally, case: CaseState, as_of: dt.date) -> None:
+    count_order(tally, case, as_of)
+    if case.filed_on is not None and case.filed_on <= as_of:
+        count_filing(tally, case, as_of)
+    else:
+        due = current_due_date(case, as_of)
+        assert due is not None
+        tally.cir_overdue += due < as_of and not concluded_by(case, as_of)
+
+
+def count_order(tally: Tally, case: CaseState, as_of: dt.date) -> None:
+    """A CIR ordered by `as_of`, with what was known of it then (extensions, children seen,
+    IDVA answers)."""
     tally.cir_ordered += 1
     tally.cir_ordered_la += case.author_at_order == LOCAL_AUTHORITY
     tally.cir_extended += any(extended_on <= as_of for extended_on, _ in case.extensions)
@@ -107,15 +120,16 @@ def _count_cir(tally: Tally, case: CaseState, as_of: dt.date) -> None:
         tally.idva_referrals += 1
         accepted = case.idva_response == "accepted"
         tally.idva_accepted += accepted and case.idva_response_on <= as_of  # type: ignore[operator]
+
+
+def count_filing(tally: Tally, case: CaseState, as_of: dt.date) -> None:
+    """A CIR filed by `as_of`: on time against the original and the then-current due date."""
     due = current_due_date(case, as_of)
-    assert due is not None and case.due_original is not None
-    if case.filed_on is not None and case.filed_on <= as_of:
-        tally.cir_filed += 1
-        tally.cir_filed_within_40_working_days += case.filed_on <= case.due_original
-        tally.cir_filed_by_due_date += case.filed_on <= due
-        tally.cir_working_days_to_file += case.working_days_to_file or 0
-    else:
-        tally.cir_overdue += due < as_of and not concluded_by(case, as_of)
+    assert case.filed_on is not None and due is not None and case.due_original is not None
+    tally.cir_filed += 1
+    tally.cir_filed_within_40_working_days += case.filed_on <= case.due_original
+    tally.cir_filed_by_due_date += case.filed_on <= due
+    tally.cir_working_days_to_file += case.working_days_to_file or 0
 
 
 def tally_sites(

@@ -17,9 +17,12 @@ from services.core.metrics import (
     WEEKS_26,
     Tally,
     concluded_by,
+    count_conclusion,
+    count_filing,
+    count_order,
     current_due_date,
 )
-from services.core.rules import LOCAL_AUTHORITY, duration_weeks
+from services.core.rules import duration_weeks
 from services.evaluator.report.periods import Period, PeriodIndex
 
 COHORT_DAYS = WEEKS_26 * 7  # a cohort tells its 26-week share once its last case is this old
@@ -114,40 +117,23 @@ def _count_issue(tally: PeriodTally, case: CaseState, as_of: dt.date) -> None:
 
 
 def _count_order(tally: PeriodTally, case: CaseState, as_of: dt.date) -> None:
-    tally.cir_ordered += 1
-    tally.cir_ordered_la += case.author_at_order == LOCAL_AUTHORITY
-    tally.cir_extended += any(extended_on <= as_of for extended_on, _ in case.extensions)
-    tally.children_on_cir_cases += len(case.children)
-    tally.children_seen += sum(1 for seen_on in case.seen.values() if seen_on <= as_of)
-    if case.idva_referred:
-        tally.idva_referrals += 1
-        on = case.idva_response_on
-        tally.idva_accepted += case.idva_response == "accepted" and on is not None and on <= as_of
+    count_order(tally, case, as_of)
 
 
 def _count_filing(tally: PeriodTally, case: CaseState, as_of: dt.date) -> None:
-    assert case.filed_on is not None and case.due_original is not None
-    due = current_due_date(case, as_of)
-    assert due is not None
-    days = case.working_days_to_file or 0
-    tally.cir_filed += 1
-    tally.cir_filed_within_40_working_days += case.filed_on <= case.due_original
-    tally.cir_filed_by_due_date += case.filed_on <= due
-    tally.cir_working_days_to_file += days
-    tally.working_days_to_file.append(days)
+    count_filing(tally, case, as_of)
+    tally.working_days_to_file.append(case.working_days_to_file or 0)
 
 
 def _count_conclusion(tally: PeriodTally, case: CaseState, as_of: dt.date) -> None:
     assert case.issued_on is not None and case.concluded_on is not None
-    weeks = duration_weeks(case.issued_on, case.concluded_on)
-    tally.concluded += 1
-    tally.durations_weeks.append(weeks)
-    tally.concluded_within_26_weeks += weeks <= WEEKS_26
-    tally.hearings_on_concluded += sum(1 for held_on, _ in case.hearings if held_on <= as_of)
+    count_conclusion(tally, case, as_of)
     outcome = case.outcome or "final_order"
     count = OUTCOME_COUNTS[outcome]
     setattr(tally, count, getattr(tally, count) + 1)
-    tally.durations_by_outcome.setdefault(outcome, []).append(weeks)
+    tally.durations_by_outcome.setdefault(outcome, []).append(
+        duration_weeks(case.issued_on, case.concluded_on)
+    )
 
 
 def added(tallies: Iterable[list[PeriodTally]], periods: int) -> list[PeriodTally]:
