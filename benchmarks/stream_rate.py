@@ -1,13 +1,17 @@
-"""The live pipeline on the embedded broker: sustained throughput and publish-to-metric latency.
+"""The live pipeline on the embedded broker: throughput, publish-to-metric latency, idle CPU.
 
     python benchmarks/stream_rate.py [--events 20000] [--seed 11] [--rate 100] [--seconds 60]
-                                     [--poll-ms 25] [--only throughput|latency] [--workdir DIR]
+                                     [--poll-ms 25] [--idle-seconds 30] [--workdir DIR]
+                                     [--only throughput|latency|idle ...]
                                      [--batching one-record|usual|compare]
+                                     [--set PATHFINDER_NAME=VALUE ...] [--before-after]
 
 Each measurement gets a fresh pipeline (tests/e2e/harness.py: the embedded broker and the intake,
 gatekeeping and reporting workers as processes, 4 partitions, event clock), warmed up by one
 application that must show on reporting's /metrics before the clock starts, so broker start-up
-and the first consumer group joins stay out of the figures.
+and the first consumer group joins stay out of the figures. `--before-after` runs each
+measurement twice in turn: with the delays the workers had before services/config.py set them
+(faust's fixed 1,500 ms fetch wait), then with the configured ones.
 
 (a) Throughput: a simulated log with no bad lines (noise 0; its duplicates and late arrivals
     kept) is published as fast as one aiokafka producer sends it. The clock runs from the first
@@ -16,9 +20,12 @@ and the first consumer group joins stay out of the figures.
 (b) Latency: new ApplicationIssued events, one case each, at a steady --rate for --seconds, while
     reporting's /metrics is scraped every --poll-ms for pathfinder_applications_total{site="all"}.
     The latency of the n-th event is when that count first shows n (when the scrape's response
-    arrived) minus when the event was handed to the producer. A scrape projects every case the
-    worker holds, on the worker's event loop, so its duration (printed) is part of what is
-    measured and grows with the number of cases.
+    arrived) minus when the event was handed to the producer. Each hop along the chain is then
+    read from the Kafka record timestamps (a worker's producer stamps a record when the worker
+    sends it): court-events, intake-by-case, case-events, case-facts, and the scrape that showed
+    the case. `measure_latency_figures` returns the figures for other tables to import.
+(c) Idle CPU: each worker's and the broker's CPU time over --idle-seconds with no events (the
+    workers' clock ticks aside), as % of one core.
 """
 
 import argparse
