@@ -26,11 +26,6 @@ class Settings(BaseSettings):
     broker_port: int = Field(default=9092, ge=1, le=65535)
     topic_prefix: str = Field(default="pathfinder", pattern=r"^[a-zA-Z0-9][a-zA-Z0-9._\-]{0,100}$")
     partitions: int = Field(default=4, ge=1, le=256)
-    # The embedded broker reports a partition's end as the first offset of its last batch plus
-    # one, and faust recovers tables up to that end: with one record per produced batch the two
-    # agree, so no changelog record is left out of a recovery. `pathfinder up` sets it with the
-    # embedded broker; Kafka does not need it.
-    one_record_per_batch: bool = False
     # The embedded broker holds a first group join for half the session timeout: keep it short.
     session_timeout: float = Field(default=6.0, ge=3.0, le=300.0)
 

@@ -160,7 +160,6 @@ class Pipeline(Observed):
             "PATHFINDER_CLOCK": "event",
             "PATHFINDER_TICK_SECONDS": "1",
             "PATHFINDER_CLOCK_IDLE_SECONDS": "2",
-            "PATHFINDER_ONE_RECORD_PER_BATCH": "true" if self.broker else "false",
             "PATHFINDER_REBALANCE_LIMIT_SECONDS": "20",
             **self.settings,
         }
