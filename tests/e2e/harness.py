@@ -111,7 +111,12 @@ class Pipeline(Observed):
     """
 
     def __init__(
-        self, workdir: Path, partitions: int = 4, bootstrap: str | None = None, **settings: str
+        self,
+        workdir: Path,
+        partitions: int = 4,
+        bootstrap: str | None = None,
+        services: tuple[str, ...] = SERVICES,
+        **settings: str,
     ) -> None:
         self.workdir = workdir
         self.broker = None if bootstrap else EmbeddedBroker(free_port(), workdir / "broker.log")
@@ -120,6 +125,7 @@ class Pipeline(Observed):
         bootstrap = self.broker.bootstrap if self.broker else str(bootstrap)
         super().__init__(bootstrap, Topics(self.prefix), ports={})
         self.partitions = partitions
+        self.services = services  # the workers started with the pipeline; others by `start`
         self.settings = settings
         self.workers: dict[str, subprocess.Popen[bytes]] = {}
         self.admin_ports: dict[str, int] = {}  # reporting worker name -> its /cases port
@@ -130,7 +136,7 @@ class Pipeline(Observed):
         if self.broker:
             self.broker.start()
         asyncio.run(create_topics(self.bootstrap, self.topics, self.partitions))
-        for service in SERVICES:
+        for service in self.services:
             self.start(service)
         self._watching.set()
         threading.Thread(target=self._restart_the_ended, daemon=True).start()
