@@ -1,7 +1,7 @@
 """Live throughput on the embedded broker: the pipeline against one idiomatic faust agent, per hop.
 
     python benchmarks/live_throughput.py [--events 20000] [--seed 11] [--timeout 300]
-                                         [--workdir DIR]
+                                         [--workdir DIR] [--set NAME=VALUE ...]
 
 In one run, each on a fresh embedded broker with 4 partitions, the same simulated log (noise 0;
 its duplicates and late arrivals kept) published at once by one aiokafka producer:
@@ -17,6 +17,10 @@ its duplicates and late arrivals kept) published at once by one aiokafka produce
     left out): intake's routing and admitting (two hops, one process), gatekeeping, reporting.
 
 Every run is warmed up by one message that must come out at the end before the clock starts.
+The workers keep the wall clock, as in production (the event clock would add its idle time to
+the end of every run), and the replay they are held to is as of today in London. Counters and
+figures are read every 100 ms. `--set` passes a setting to the workers (e.g. to measure an
+earlier version, or another batch size).
 """
 
 import argparse
@@ -37,6 +41,7 @@ from services.core.fold import ReplayResult
 from services.core.routing import case_key
 from services.evaluator.replay import replay
 from services.stack.broker import EmbeddedBroker, free_port
+from services.streaming.clock import london_today
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a file, only benchmarks/ is on the path
@@ -54,7 +59,8 @@ from tests.e2e.harness import Pipeline  # noqa: E402
 from tests.e2e.test_pipeline import differences  # noqa: E402
 from tests.polling import wait_for  # noqa: E402
 
-POLL_SECONDS = 0.02
+POLL_SECONDS = 0.1
+WALL_CLOCK = {"PATHFINDER_CLOCK": "wall"}
 REFERENCE_PREFIX = "reference"
 
 
@@ -134,7 +140,7 @@ def _log_with_warm_up(workdir: Path, lines: list[bytes]) -> tuple[bytes, ReplayR
     warm = application("PF-BENCH-WARMUP")
     log = workdir / "log.jsonl"
     log.write_bytes(b"".join(raw + b"\n" for raw in [warm, *lines]))
-    return warm, replay([log], build_rules(), show_progress=False)
+    return warm, replay([log], build_rules(), as_of=london_today(), show_progress=False)
 
 
 def _settled(pipeline: Pipeline, expected: ReplayResult) -> bool:
@@ -142,10 +148,15 @@ def _settled(pipeline: Pipeline, expected: ReplayResult) -> bool:
     return applied and not differences(pipeline.metrics(), expected.sites)
 
 
-def measure_end_to_end(workdir: Path, lines: list[bytes], timeout: float) -> dict[str, float]:
+def measure_end_to_end(
+    workdir: Path, lines: list[bytes], timeout: float, settings: dict[str, str]
+) -> dict[str, float]:
     """Lines per second from the first publish to reporting's figures equal to the replay's."""
     warm, expected = _log_with_warm_up(workdir, lines)
-    with Pipeline(fresh(workdir / "pipeline")) as pipeline, ThreadPoolExecutor(1) as pool:
+    with (
+        Pipeline(fresh(workdir / "pipeline"), **WALL_CLOCK, **settings) as pipeline,
+        ThreadPoolExecutor(1) as pool,
+    ):
         warm_up(pipeline, warm)
         begin = time.perf_counter()
         publishing = pool.submit(timed(lambda: pipeline.publish(lines)))
@@ -184,12 +195,15 @@ def _received(pipeline: Pipeline, service: str) -> float:
     return metrics.get(("pathfinder_kafka_messages_received_total", (("service", service),)), 0.0)
 
 
-def measure_hops(workdir: Path, lines: list[bytes], timeout: float) -> dict[str, float]:
+def measure_hops(
+    workdir: Path, lines: list[bytes], timeout: float, settings: dict[str, str]
+) -> dict[str, float]:
     """Messages per second through each hop running alone on its full input topic."""
     warm, expected = _log_with_warm_up(workdir, lines)
     accepted = expected.accepted
     admitted = ("accepted", "duplicate", "refused")
-    with Pipeline(fresh(workdir / "hops"), services=("intake",)) as pipeline:
+    hops = fresh(workdir / "hops")
+    with Pipeline(hops, services=("intake",), **WALL_CLOCK, **settings) as pipeline:
         pipeline.publish([warm])
         if not wait_for(lambda: outcomes(pipeline, "intake").get("accepted") == 1, 120, 0.2):
             raise RuntimeError(f"intake never took the warm-up line; logs in {pipeline.workdir}")
@@ -221,15 +235,26 @@ def measure_hops(workdir: Path, lines: list[bytes], timeout: float) -> dict[str,
     }
 
 
-def measure(events: int, seed: int, timeout: float, workdir: Path) -> dict[str, object]:
+def measure(
+    events: int, seed: int, timeout: float, workdir: Path, settings: dict[str, str] | None = None
+) -> dict[str, object]:
     """Every figure of this benchmark from one run."""
     lines = simulated_lines(events, seed)
+    settings = settings or {}
     return {
         "lines": len(lines),
         "reference": measure_reference(fresh(workdir / "reference"), lines, timeout),
-        "end_to_end": measure_end_to_end(fresh(workdir / "end-to-end"), lines, timeout),
-        "hops": measure_hops(fresh(workdir / "per-hop"), lines, timeout),
+        "end_to_end": measure_end_to_end(fresh(workdir / "end-to-end"), lines, timeout, settings),
+        "hops": measure_hops(fresh(workdir / "per-hop"), lines, timeout, settings),
     }
+
+
+def setting(text: str) -> tuple[str, str]:
+    """NAME=VALUE, a worker setting."""
+    name, equals, value = text.partition("=")
+    if not equals or not name.startswith("PATHFINDER_"):
+        raise argparse.ArgumentTypeError(f"{text!r}: expected PATHFINDER_NAME=VALUE")
+    return name, value
 
 
 def main() -> None:
@@ -238,10 +263,16 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--timeout", type=float, default=300.0, help="give up on a run after it")
     parser.add_argument("--workdir", type=Path, help="keep logs here (default: a temporary dir)")
+    parser.add_argument(
+        "--set", type=setting, action="append", default=[], metavar="PATHFINDER_NAME=VALUE",
+        help="a setting for the workers (repeatable)",
+    )  # fmt: skip
     arguments = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         workdir = arguments.workdir or Path(scratch)
-        figures = measure(arguments.events, arguments.seed, arguments.timeout, workdir)
+        figures = measure(
+            arguments.events, arguments.seed, arguments.timeout, workdir, dict(arguments.set)
+        )
     reference = figures["reference"]["rate"]  # type: ignore[index]
     print(f"{figures['lines']:,} lines, each run on its own embedded broker")
     print(f"  reference agent (one table read and write and one send per line): {reference:,.0f}/s")

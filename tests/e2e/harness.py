@@ -165,7 +165,11 @@ class Pipeline(Observed):
             "PATHFINDER_DATA_DIR": str(self.workdir / "data" / name),
             "PATHFINDER_CLOCK": "event",
             "PATHFINDER_TICK_SECONDS": "1",
-            "PATHFINDER_CLOCK_IDLE_SECONDS": "2",
+            # Longer than any pause a loaded machine puts in a partition's traffic (a fetch
+            # wait, a stalled worker): a partition read as idle mid-log lets the event clock jump
+            # to the furthest date seen, and a held message would expire before its
+            # prerequisite arrives (the hostile corpus holds dates in 2099).
+            "PATHFINDER_CLOCK_IDLE_SECONDS": "8",
             "PATHFINDER_REBALANCE_LIMIT_SECONDS": "20",
             **self.settings,
         }
