@@ -6,14 +6,16 @@ Simulates a log of about --events events (kept under out/bench/ and reused), the
 and --repeat times each, (a) reading and parsing every line with orjson.loads in one process and
 (b) the full replay (validate, de-duplicate, hold, fold, project) with one worker and with one
 worker per core. Prints lines per second, the ratio of each best replay rate to the best parse
-rate, and peak resident memory.
+rate, and peak resident memory. Other scripts import `measure`, which returns the figures.
 """
 
 import argparse
 import datetime as dt
 import resource
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -68,6 +70,54 @@ def full_replay(path: Path, workers: int) -> tuple[int, float]:
     return result.lines, time.perf_counter() - start
 
 
+def measure(
+    lines: int = 1_000_000,
+    seed: int = 7,
+    repeat: int = 2,
+    log: Path | None = None,
+    say: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Time the parse-only loop and the replay with 1 worker and one per core, alternately and
+    `repeat` times each, over a log of about `lines` lines (simulated once, or `log`).
+
+    Returns {"log", "lines", "parse_per_s", "replay_per_s": {workers: rate}, "ratio": {workers:
+    best replay rate / best parse rate}, "runs": {name: [rate, ...]}, "peak_mib": {"single_fold",
+    "largest_worker"}}; `say` is given a line per run as it ends.
+    """
+    path = ensure_log(lines, seed, log)
+    build_rules()  # build the calendar outside the timings
+    worker_counts = sorted({1, default_workers()})
+    runs: dict[str, list[float]] = {"parse": [], **{f"replay x{n}": [] for n in worker_counts}}
+    count = 0
+    for _ in range(repeat):
+        count, seconds = parse_only(path)
+        runs["parse"].append(count / seconds)
+        if say:
+            say(f"parse only      : {count:,} lines in {seconds:.2f} s = {count / seconds:,.0f}/s")
+        for workers in worker_counts:
+            count, seconds = full_replay(path, workers)
+            runs[f"replay x{workers}"].append(count / seconds)
+            if say:
+                say(
+                    f"replay, {workers} worker{'s' if workers > 1 else ' '}: {count:,} lines"
+                    f" in {seconds:.2f} s = {count / seconds:,.0f}/s"
+                )
+    best_parse = max(runs["parse"])
+    replay_rates = {n: max(runs[f"replay x{n}"]) for n in worker_counts}
+    return {
+        "log": str(path),
+        "lines": count,
+        "parse_per_s": best_parse,
+        "replay_per_s": replay_rates,
+        "ratio": {n: rate / best_parse for n, rate in replay_rates.items()},
+        "runs": runs,
+        "peak_mib": {
+            "single_fold": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "largest_worker": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+        },
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=1_000_000)
@@ -75,29 +125,13 @@ def main() -> None:
     parser.add_argument("--log", type=Path)
     parser.add_argument("--repeat", type=int, default=2)
     args = parser.parse_args()
-    path = ensure_log(args.events, args.seed, args.log)
-    build_rules()  # build the calendar outside the timings
-    worker_counts = sorted({1, default_workers()})
-    rates: dict[str, list[float]] = {"parse": [], **{f"replay x{n}": [] for n in worker_counts}}
-    for _ in range(args.repeat):
-        lines, seconds = parse_only(path)
-        rates["parse"].append(lines / seconds)
-        print(f"parse only      : {lines:,} lines in {seconds:.2f} s = {lines / seconds:,.0f}/s")
-        for workers in worker_counts:
-            lines, seconds = full_replay(path, workers)
-            rates[f"replay x{workers}"].append(lines / seconds)
-            print(
-                f"replay, {workers} worker{'s' if workers > 1 else ' '}: {lines:,} lines"
-                f" in {seconds:.2f} s = {lines / seconds:,.0f}/s"
-            )
-    best_parse = max(rates["parse"])
-    for workers in worker_counts:
-        ratio = max(rates[f"replay x{workers}"]) / best_parse
+    figures = measure(args.events, args.seed, args.repeat, args.log, say=print)
+    for workers, ratio in figures["ratio"].items():
         print(f"ratio, best replay with {workers} worker(s) / best parse: {ratio:.3f}")
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    workers_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    peak = figures["peak_mib"]
     print(
-        f"peak resident memory: single fold {own:,.0f} MiB; largest worker {workers_peak:,.0f} MiB"
+        f"peak resident memory: single fold {peak['single_fold']:,.0f} MiB;"
+        f" largest worker {peak['largest_worker']:,.0f} MiB"
     )
 
 

@@ -146,7 +146,9 @@ class Envelope(Struct, frozen=True, kw_only=True, tag_field="type"):
 
 
 def _envelope_for(name: str, data_type: type[_Data]) -> type[Envelope]:
-    namespace = {"__annotations__": {"data": data_type}, "type": name}
+    # `on` read in one C call, not through Envelope.on: the fold reads it several times an event
+    on = property(attrgetter(f"data.{data_type.date_fields[0]}"), doc=Envelope.on.__doc__)
+    namespace = {"__annotations__": {"data": data_type}, "type": name, "on": on}
     return type(f"{name}Event", (Envelope,), namespace, tag=name, frozen=True)
 
 

@@ -1,11 +1,12 @@
 """The evaluator's replay: reads JSON Lines logs (plain or .gz) and folds them through the core.
 
-With several workers, each process reads the whole log and folds only its shard of the cases
+The logs are read a block of lines at a time (`reading`). With several workers, this process
+reads every log once, routes each line to the worker that owns its case (`routing.shards_of`), and
+sends each worker its lines with their numbers; a worker validates and folds only its own lines
 (the fold is pure, so the shards' counts and tallies add up to one fold's). Standard input (`-`)
-can be read once only, so a replay that reads it has one worker, and counts its progress in
-lines, as standard input has no size. Cyclic garbage collection is paused while folding: the
-fold builds no reference cycles, and the collector's repeated walks over millions of live case
-objects cost more than a tenth of the time.
+is replayed in one worker, and counts its progress in lines, as standard input has no size.
+Cyclic garbage collection is paused while folding: the fold builds no reference cycles, and the
+collector's repeated walks over millions of live case objects cost more than a tenth of the time.
 """
 
 import datetime as dt
@@ -15,9 +16,11 @@ import multiprocessing
 import os
 import sys
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack
+from itertools import count, repeat
 from multiprocessing.connection import Connection
+from operator import eq
 from pathlib import Path
 from typing import IO, Any, BinaryIO, NamedTuple, cast
 
@@ -27,13 +30,13 @@ from tqdm import tqdm
 from services.core.case import CaseState
 from services.core.fold import EventCounts, Refusal, ReplayFold, ReplayResult, combine
 from services.core.metrics import Tally
-from services.core.routing import shard_of
+from services.core.routing import shards_of
 from services.core.rules import Rules
 from services.evaluator.inputs import HashingReader, InputFacts, hashed
+from services.evaluator.reading import line_blocks, pick, unpick
 from services.evaluator.rejected import write_refusals
 
 STDIN = Path("-")
-_PROGRESS_EVERY = 20_000  # lines between progress updates: updating per line would cost more
 
 
 class LogFileError(OSError):
@@ -62,66 +65,66 @@ def _open_log(path: Path, stack: ExitStack[bool | None]) -> tuple[HashingReader,
     return reader, stored
 
 
-class Shard(NamedTuple):
-    """A worker's share of the cases: lines whose case reference routes to `number` of `total`."""
-
-    number: int = 0
-    total: int = 1
+Take = Callable[[int, int, list[bytes]], None]  # (file index, first line's number, lines)
 
 
-def _fold(
-    fold: ReplayFold, paths: Sequence[Path], shard: Shard, on_progress: Callable[[int], None]
-) -> tuple[list[Refusal], list[InputFacts]]:
-    """Every line of the shard through the fold; the refusals, in order of discovery, and what
-    was read."""
-    refusals: list[Refusal] = []
-    inputs: list[InputFacts] = []
+def _read(
+    paths: Sequence[Path], take: Take, on_progress: Callable[[int], None]
+) -> list[InputFacts]:
+    """Every line of the logs, a block at a time, to `take`; what was read."""
     by_lines = STDIN in paths
-    gc.disable()
+    inputs = []
+    for file_index, path in enumerate(paths):
+        with ExitStack() as stack:
+            raw, source = _open_log(path, stack)
+            read = reported = 0
+            for lines in _blocks(path, source):
+                take(file_index, read + 1, lines)
+                read += len(lines)
+                now = read if by_lines else raw.tell()
+                on_progress(now - reported)
+                reported = now
+            try:
+                inputs.append(raw.facts(str(path), read))
+            except OSError as error:
+                raise LogFileError(f"{_name(path)}: cannot read ({error})") from error
+    return inputs
+
+
+def _blocks(path: Path, source: BinaryIO) -> Iterator[list[bytes]]:
     try:
-        for file_index, path in enumerate(paths):
-            refused, read = _fold_file(fold, path, file_index, shard, on_progress, by_lines)
-            refusals += refused
-            inputs.append(read)
-        refusals += fold.finish()
-    finally:
-        gc.enable()
-    return refusals, inputs
-
-
-def _fold_file(
-    fold: ReplayFold,
-    path: Path,
-    file_index: int,
-    shard: Shard,
-    on_progress: Callable[[int], None],
-    by_lines: bool,
-) -> tuple[list[Refusal], InputFacts]:
-    refusals: list[Refusal] = []
-    number, total = shard
-    with ExitStack() as stack:
-        raw, source = _open_log(path, stack)
-        reported = line_number = 0
-        try:
-            for line_number, line in enumerate(source, 1):
-                if line_number % _PROGRESS_EVERY == 0:
-                    now = line_number if by_lines else raw.tell()
-                    on_progress(now - reported)
-                    reported = now
-                if total > 1 and shard_of(line, total) != number:
-                    continue
-                refused = fold.ingest(line, (file_index, line_number, line))
-                if refused:
-                    refusals += refused
-            on_progress((line_number if by_lines else raw.tell()) - reported)
-        except (OSError, EOFError, zlib.error) as error:
-            raise LogFileError(f"{_name(path)}: cannot read ({error})") from error
-        facts = raw.facts(str(path), line_number)
-    return refusals, facts
+        yield from line_blocks(source)
+    except (OSError, EOFError, zlib.error) as error:
+        raise LogFileError(f"{_name(path)}: cannot read ({error})") from error
 
 
 def _name(path: Path) -> str:
     return "standard input" if path == STDIN else str(path)
+
+
+def _tokens(file_index: int) -> Callable[[int, bytes], tuple[int, int, bytes]]:
+    """A refused line's token: its file, its number and its bytes."""
+    return lambda number, line: (file_index, number, line)
+
+
+def _fold_here(
+    fold: ReplayFold, paths: Sequence[Path], on_progress: Callable[[int], None]
+) -> tuple[list[Refusal], list[InputFacts]]:
+    """Every line through one fold in this process; the refusals, in order of discovery, and
+    what was read."""
+    refusals: list[Refusal] = []
+    tokens = [_tokens(file_index) for file_index in range(len(paths))]
+
+    def take(file_index: int, first: int, lines: list[bytes]) -> None:
+        refusals.extend(fold.ingest_lines(zip(count(first), lines), tokens[file_index]))
+
+    gc.disable()
+    try:
+        inputs = _read(paths, take, on_progress)
+        refusals += fold.finish()
+    finally:
+        gc.enable()
+    return refusals, inputs
 
 
 def replay(
@@ -176,7 +179,7 @@ def replay_logs(
     with tqdm(total=total, unit=unit, unit_scale=True, desc="replay", disable=disable) as bar:
         if workers == 1:
             fold = ReplayFold(rules)
-            refusals, inputs = _fold(fold, paths, Shard(), bar.update)
+            refusals, inputs = _fold_here(fold, paths, bar.update)
             counts = fold.counts
             as_of = as_of or counts.latest_business_date
             result = combine(counts, [fold.tallies(as_of)] if as_of else [], as_of, rules)
@@ -197,28 +200,39 @@ def _replay_in_workers(
     on_progress: Callable[[int], None],
     keep_cases: bool,
 ) -> Replayed:
+    """This process reads the logs and routes each line to the worker that owns its case."""
     context = multiprocessing.get_context("fork")  # the workers inherit the built calendar
     pipes = [context.Pipe() for _ in range(workers)]
     processes = [
-        context.Process(
-            target=_worker, args=(paths, rules, Shard(number, workers), child, keep_cases)
-        )
-        for number, (_, child) in enumerate(pipes)
+        context.Process(target=_worker, args=(rules, len(paths), child, keep_cases))
+        for _, child in pipes
     ]
     for process in processes:
         process.start()
+    for _, child in pipes:
+        child.close()
+    parents = [parent for parent, _ in pipes]
+
+    def take(file_index: int, first: int, lines: list[bytes]) -> None:
+        shards = shards_of(lines, workers)
+        for number, parent in enumerate(parents):
+            chosen = list(map(eq, shards, repeat(number)))
+            if True in chosen:
+                _send(parent, (file_index, *pick(lines, first, chosen)))
+
     try:
-        reports = [_await_counts(parent, on_progress) for parent, _ in pipes]
+        inputs = _read(paths, take, on_progress)
+        for parent in parents:
+            _send(parent, None)
         counts, refusals = EventCounts(), []
-        for shard_counts, shard_refusals, _ in reports:
+        for shard_counts, shard_refusals in (_receive(parent) for parent in parents):
             counts.add(shard_counts)
             refusals += shard_refusals
-        inputs = reports[0][2]  # every shard reads every input whole
         as_of = as_of or counts.latest_business_date
-        for parent, _ in pipes:
+        for parent in parents:
             parent.send(as_of)
-        shard_tallies: list[dict[str, Tally]] = [_receive(parent) for parent, _ in pipes]
-        cases = [case for parent, _ in pipes for case in _CASES.decode(_receive(parent))]
+        shard_tallies: list[dict[str, Tally]] = [_receive(parent) for parent in parents]
+        cases = [case for parent in parents for case in _CASES.decode(_receive(parent))]
     except BaseException:  # interrupted, or a worker failed: the others' work is not wanted
         for process in processes:
             process.kill()
@@ -232,13 +246,13 @@ def _replay_in_workers(
     return Replayed(result, refusals, inputs, cases)
 
 
-def _await_counts(parent: Connection, on_progress: Callable[[int], None]) -> Any:
-    while True:
-        kind, payload = _receive(parent)
-        if kind == "progress":
-            on_progress(payload)
-        else:
-            return payload
+def _send(parent: Connection, message: Any) -> None:
+    try:
+        parent.send(message)
+    except OSError:  # the worker has stopped: fail with its reason when it sent one
+        if parent.poll():
+            _receive(parent)
+        raise
 
 
 def _receive(parent: Connection) -> Any:
@@ -248,20 +262,20 @@ def _receive(parent: Connection) -> Any:
     return message
 
 
-def _worker(
-    paths: Sequence[Path], rules: Rules, shard: Shard, pipe: Connection, keep_cases: bool
-) -> None:
-    """One shard's fold in its own process; the first shard reports progress. Case states go
-    back as MessagePack, much faster than pickling them."""
+def _worker(rules: Rules, files: int, pipe: Connection, keep_cases: bool) -> None:
+    """One shard's fold in its own process, over the lines routed to it. Case states go back as
+    MessagePack, much faster than pickling them."""
     try:
-
-        def report(done: int) -> None:
-            if shard.number == 0:
-                pipe.send(("progress", done))
-
         fold = ReplayFold(rules)
-        refusals, inputs = _fold(fold, paths, shard, report)
-        pipe.send(("counts", (fold.counts, refusals, inputs)))
+        refusals: list[Refusal] = []
+        tokens = [_tokens(file_index) for file_index in range(files)]
+        gc.disable()
+        while (batch := pipe.recv()) is not None:
+            file_index, numbers, lines = batch
+            refusals += fold.ingest_lines(unpick(numbers, lines), tokens[file_index])
+        refusals += fold.finish()
+        gc.enable()
+        pipe.send((fold.counts, refusals))
         as_of = pipe.recv()
         pipe.send(fold.tallies(as_of) if as_of else {})
         pipe.send(msgspec.msgpack.encode(fold.states() if keep_cases else []))

@@ -39,11 +39,12 @@ def check_admin_port(settings: Settings) -> None:
 
 
 class CasesEndpoint:
-    """Answers /cases from the worker's cases, business date and partitions."""
+    """Answers /cases from the worker's cases (those that may be listed as of a date), business
+    date and partitions."""
 
     def __init__(
         self,
-        cases: Callable[[], Iterable[tuple[str, CaseState]]],
+        cases: Callable[[dt.date], Iterable[tuple[str, CaseState]]],
         as_of: Callable[[], dt.date | None],
         owned: Callable[[], set[int]],
         of_partitions: int,
@@ -65,7 +66,8 @@ class CasesEndpoint:
         as_of = self._as_of()
         rows = []
         if as_of is not None:
-            rows = cir_deadlines(self._cases(), as_of, self._rules.calendar, status, site)
+            cases = self._cases(as_of)
+            rows = cir_deadlines(cases, as_of, self._rules.calendar, status, site)
         return CasesAnswer(
             as_of=as_of,
             partitions=partitions,

@@ -11,8 +11,9 @@ Serves:      /metrics (Prometheus text), /healthz, /readyz on :9108 (PATHFINDER_
 Run:         faust -A services.reporting.app worker -l info
 
 A fact is kept only if its version is newer than the one held, so a redelivered or duplicated
-message changes nothing; the figures are computed from the table when Prometheus scrapes, from
-the cases of the partitions this worker owns, so several workers add up to the whole.
+message changes nothing; the figures of the partitions this worker owns are kept standing per
+partition as facts are kept (services/core/standing.py) and moved to the business date when
+Prometheus scrapes, so several workers add up to the whole.
 The worker is built by `services.bootstrap.build_reporting` from the environment's settings.
 """
 

@@ -34,6 +34,7 @@ _encode = msgspec.json.Encoder().encode
 decode_facts = msgspec.json.Decoder(CaseFacts).decode
 _decode_stored_facts = msgspec.json.Decoder(StoredFacts).decode
 _decode_dead_letter_entry = msgspec.json.Decoder(DeadLetterEntry).decode
+_decode_stored_header = msgspec.json.Decoder(_StoredFactsBytes).decode
 
 
 def store_facts(partition: int, facts: bytes) -> bytes:
@@ -46,6 +47,13 @@ def decode_stored_facts(value: bytes) -> StoredFacts:
     stored = _decode_stored_facts(value)
     check_form(stored.form, STORED_FORM, "stored facts")
     return stored
+
+
+def stored_partition(value: bytes) -> int:
+    """The partition stored facts belong to, read without decoding the facts."""
+    stored = _decode_stored_header(value)
+    check_form(stored.form, STORED_FORM, "stored facts")
+    return stored.partition
 
 
 def dead_letter_entry(partition: int, reason: str) -> bytes:
