@@ -33,6 +33,13 @@ class Settings(BaseSettings):
     # recovery happens within the rebalance: allow for the largest table).
     rebalance_limit_seconds: float = Field(default=600.0, ge=10.0, le=86400.0)
 
+    # The workers take their messages a batch at a time (services/streaming/batches.py): a batch
+    # ends at this many messages, or when no more arrive within the wait. The wait is added to an
+    # event's time at each of its four hops when traffic is light; the size bounds what one
+    # commit awaits and writes.
+    batch_messages: int = Field(default=500, ge=1, le=100_000)
+    batch_wait_ms: int = Field(default=10, ge=1, le=10_000)
+
     # The business clock: "wall" takes today's date; "event" the latest business date seen.
     clock: Literal["wall", "event"] = "wall"
     hold_limit_days: int = Field(default=30, ge=1, le=3650)

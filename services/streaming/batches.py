@@ -30,11 +30,6 @@ from typing import Any
 from faust.streams import _current_event
 from faust.types import EventT
 
-# A batch ends when it holds this many messages, or when no more arrive within the wait; the
-# wait is added to a message's time through a hop when traffic is light.
-BATCH_MESSAGES = 500
-BATCH_WAIT_SECONDS = 0.01
-
 
 @contextmanager
 def handling(event: EventT[Any]) -> Iterator[None]:

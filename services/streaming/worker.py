@@ -33,7 +33,7 @@ from services.config import Settings
 from services.core.rules import Rules
 from services.core.validation import Validator
 from services.streaming.backlog import Backlog
-from services.streaming.batches import BATCH_MESSAGES, BATCH_WAIT_SECONDS, Batch
+from services.streaming.batches import Batch
 from services.streaming.clock import BusinessClock, ClockReport
 from services.streaming.dead_letters import DeadLetters, Position
 from services.streaming.failures import processing_error, what_failed, where_raised
@@ -162,7 +162,8 @@ class Worker:
         how many each batch held once it has committed (what faust's test wrapper waits for); if
         a batch cannot commit, stop, so that its messages are delivered again after the restart."""
         batch = Batch()
-        async for events in stream.take_events(BATCH_MESSAGES, BATCH_WAIT_SECONDS):
+        size, wait = self.settings.batch_messages, self.settings.batch_wait_ms / 1000
+        async for events in stream.take_events(size, wait):
             for event in events:
                 await self.guarded(event, partial(handle, event, batch), batch)
             try:
