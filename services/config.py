@@ -9,6 +9,13 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from services.reference.holiday_sources import parse_closure_days
 
+# The fetch wait with the embedded broker (Tansu), which answers a waiting fetch not when data
+# arrives but on a check every half wait: each of the four hops waits up to half of it. Each
+# check costs the broker more the more batches it stores, so a shorter wait than this loads it
+# enough, on two shared cores, to delay its acknowledgements, and intake, which awaits one for
+# every event, then falls behind. Measured in the README's "The live pipeline".
+EMBEDDED_BROKER_FETCH_WAIT_MS = 50
+
 
 class Settings(BaseSettings):
     """Configuration shared by the CLI and the services."""
@@ -29,16 +36,40 @@ class Settings(BaseSettings):
     # The embedded broker holds a first group join for half the session timeout: keep it short.
     session_timeout: float = Field(default=6.0, ge=3.0, le=300.0)
 
+    # Delays on every event's path, each set here and nowhere else (README: "The live
+    # pipeline"; measured by benchmarks/stream_rate.py --before-after). An event crosses four
+    # consumers from publisher to figure: intake's route and admit, gatekeeping, reporting.
+    # - The longest the broker may hold a fetch that has nothing to return yet. faust fixes it
+    #   at 1,500 ms; services/streaming/faust_fetch.py puts this in its place. Kafka answers a
+    #   fetch as soon as data arrives, so there the wait costs no latency and only sets how often
+    #   an idle worker asks: Kafka's own default. The embedded broker answers only on a check it
+    #   makes every half wait: see EMBEDDED_BROKER_FETCH_WAIT_MS, which `pathfinder up` and the
+    #   end-to-end tests use with it.
+    fetch_wait_ms: int = Field(default=500, ge=1, le=30_000)
+    # - What the broker waits for before answering early: 1 byte, any record at all.
+    fetch_min_bytes: int = Field(default=1, ge=1, le=1024 * 1024)
+    # - How long a worker's producer holds a record for others to join its batch: none, since a
+    #   worker sends all a batch of messages calls for before it awaits any, and what is sent
+    #   while a request is in flight joins the next request anyway.
+    producer_linger_ms: int = Field(default=0, ge=0, le=10_000)
+    # - How often processed offsets are committed: off the event's path (faust commits in the
+    #   background); it bounds what a restarted worker processes again.
+    commit_interval_seconds: float = Field(default=1.0, gt=0, le=60.0)
+    # - Messages are taken a batch at a time (services/streaming/batches.py): a batch ends at
+    #   this many messages, or when no more arrive within the wait. The wait is added at each of
+    #   three hops (admit, gatekeeping, reporting) when traffic is light; the size bounds what
+    #   one commit awaits and writes.
+    batch_messages: int = Field(default=500, ge=1, le=100_000)
+    batch_wait_ms: int = Field(default=10, ge=1, le=10_000)
+    # faust's stream buffer (4,096 events per agent) and `stream_wait_empty` (a rebalance waits
+    # for the buffered events to be handled before it commits) are left as faust has them: the
+    # first only bounds how far fetching runs ahead of processing, the second is what keeps a
+    # rebalance from committing past events not yet handled. The clock's ticks
+    # (PATHFINDER_TICK_SECONDS) are not on an event's path.
+
     # A worker still rebalancing after this long ends itself, to be started afresh (a table's
     # recovery happens within the rebalance: allow for the largest table).
     rebalance_limit_seconds: float = Field(default=600.0, ge=10.0, le=86400.0)
-
-    # The workers take their messages a batch at a time (services/streaming/batches.py): a batch
-    # ends at this many messages, or when no more arrive within the wait. The wait is added to an
-    # event's time at each of its four hops when traffic is light; the size bounds what one
-    # commit awaits and writes.
-    batch_messages: int = Field(default=500, ge=1, le=100_000)
-    batch_wait_ms: int = Field(default=10, ge=1, le=10_000)
 
     # The business clock: "wall" takes today's date; "event" the latest business date seen.
     clock: Literal["wall", "event"] = "wall"

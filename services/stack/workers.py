@@ -10,7 +10,7 @@ from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
-from services.config import Settings
+from services.config import EMBEDDED_BROKER_FETCH_WAIT_MS, Settings
 from services.stack.children import GuardedProcess, describe_exit
 
 # faust stops in about a second; three workers stop together, so this bounds them all.
@@ -112,4 +112,6 @@ def worker_environment(settings: Settings, port: int) -> dict[str, str]:
     }
     if embedded:  # it never expels a member stuck in a rebalance; the worker ends itself sooner
         environment.setdefault("PATHFINDER_REBALANCE_LIMIT_SECONDS", str(EMBEDDED_REBALANCE_LIMIT))
+        # it answers a waiting fetch only on a check every half wait (services/config.py)
+        environment.setdefault("PATHFINDER_FETCH_WAIT_MS", str(EMBEDDED_BROKER_FETCH_WAIT_MS))
     return environment

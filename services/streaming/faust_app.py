@@ -9,7 +9,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.registry import Collector
 
 from services.config import Settings
-from services.streaming import faust_fix, faust_recovery, kafka_security
+from services.streaming import faust_fetch, faust_fix, faust_recovery, kafka_security
 
 # The largest message a worker sends: a publisher's message (at most the contract's 1 MiB) with
 # the headers the re-keying adds. Fetches allow it with room to spare.
@@ -24,7 +24,7 @@ def make_app(service: str, settings: Settings) -> faust.App:
     faust_fix.apply()
     faust_recovery.apply()
     settings.data_dir.mkdir(parents=True, exist_ok=True)  # faust creates only the last level
-    return faust.App(
+    app = faust.App(
         app_id,
         broker=[f"kafka://{server}" for server in settings.bootstrap.split(",")],
         broker_credentials=kafka_security.broker_credentials(settings),
@@ -34,11 +34,12 @@ def make_app(service: str, settings: Settings) -> faust.App:
         processing_guarantee="at_least_once",  # the embedded broker refuses transactions
         broker_session_timeout=settings.session_timeout,
         broker_heartbeat_interval=settings.session_timeout / 6,
-        broker_commit_interval=1.0,
+        broker_commit_interval=settings.commit_interval_seconds,
         consumer_auto_offset_reset="earliest",
         table_standby_replicas=0,
         producer_max_request_size=MAX_REQUEST_BYTES,
         producer_max_batch_size=KAFKA_BATCH_BYTES,
+        producer_linger=settings.producer_linger_ms / 1000,
         consumer_max_fetch_size=MAX_FETCH_BYTES,
         web_enabled=True,
         web_port=settings.service_metrics_port(service),
@@ -46,6 +47,10 @@ def make_app(service: str, settings: Settings) -> faust.App:
         web_bind=settings.metrics_host,
         datadir=str(settings.data_dir / app_id),
     )
+    faust_fetch.tune(
+        app, faust_fetch.FetchSettings(settings.fetch_wait_ms, settings.fetch_min_bytes)
+    )
+    return app
 
 
 class ConsumerLag(Collector):

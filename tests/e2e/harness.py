@@ -15,6 +15,7 @@ from pathlib import Path
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from prometheus_client.parser import text_string_to_metric_families
 
+from services.config import EMBEDDED_BROKER_FETCH_WAIT_MS
 from services.core.routing import case_key
 from services.stack.broker import EmbeddedBroker, create_topics, free_port
 from services.streaming.kafka_security import client_options
@@ -171,6 +172,11 @@ class Pipeline(Observed):
             # prerequisite arrives (the hostile corpus holds dates in 2099).
             "PATHFINDER_CLOCK_IDLE_SECONDS": "8",
             "PATHFINDER_REBALANCE_LIMIT_SECONDS": "20",
+            **(
+                {"PATHFINDER_FETCH_WAIT_MS": str(EMBEDDED_BROKER_FETCH_WAIT_MS)}
+                if self.broker
+                else {}
+            ),
             **self.settings,
         }
 
