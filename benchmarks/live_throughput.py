@@ -33,6 +33,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
@@ -49,6 +50,8 @@ if str(ROOT) not in sys.path:  # run as a file, only benchmarks/ is on the path
 
 from benchmarks.stream_rate import (  # noqa: E402
     application,
+    broker_pid,
+    cpu_seconds,
     fresh,
     outcomes,
     simulated_lines,
@@ -148,26 +151,39 @@ def _settled(pipeline: Pipeline, expected: ReplayResult) -> bool:
     return applied and not differences(pipeline.metrics(), expected.sites)
 
 
+def _processes(pipeline: Pipeline) -> dict[str, int]:
+    pids = {name: worker.pid for name, worker in pipeline.workers.items()}
+    broker = broker_pid(pipeline)
+    return {**pids, "broker": broker} if broker is not None else pids
+
+
 def measure_end_to_end(
     workdir: Path, lines: list[bytes], timeout: float, settings: dict[str, str]
-) -> dict[str, float]:
-    """Lines per second from the first publish to reporting's figures equal to the replay's."""
+) -> dict[str, Any]:
+    """Lines per second from the first publish to reporting's figures equal to the replay's, and
+    the CPU each process used meanwhile (seconds of CPU per second: 1.0 is one core)."""
     warm, expected = _log_with_warm_up(workdir, lines)
     with (
         Pipeline(fresh(workdir / "pipeline"), **WALL_CLOCK, **settings) as pipeline,
         ThreadPoolExecutor(1) as pool,
     ):
         warm_up(pipeline, warm)
+        processes = _processes(pipeline)
+        cpu_before = {name: cpu_seconds(pid) for name, pid in processes.items()}
         begin = time.perf_counter()
         publishing = pool.submit(timed(lambda: pipeline.publish(lines)))
         if not wait_for(lambda: _settled(pipeline, expected), timeout, POLL_SECONDS):
             raise RuntimeError(f"the pipeline did not settle; logs in {pipeline.workdir}")
         seconds = time.perf_counter() - begin
+        cpu = {
+            name: (cpu_seconds(pid) - cpu_before[name]) / seconds for name, pid in processes.items()
+        }
         publish_seconds = publishing.result()
     return {
         "seconds": seconds,
         "rate": len(lines) / seconds,
         "publish_rate": len(lines) / publish_seconds,
+        "cores": {name: cpu / seconds for name, cpu in used.items()},
     }
 
 
@@ -280,6 +296,9 @@ def main() -> None:
     print(
         f"  pipeline end to end: {end_to_end:,.0f}/s = {end_to_end / reference:.2f} x the reference"
     )
+    cores = figures["end_to_end"]["cores"]  # type: ignore[index]
+    busy = ", ".join(f"{name} {share:.2f}" for name, share in cores.items())
+    print(f"    cores busy meanwhile: {sum(cores.values()):.2f} of 2 ({busy})")
     for hop, rate in figures["hops"].items():  # type: ignore[attr-defined]
         print(f"  {hop} alone: {rate:,.0f}/s = {rate / reference:.2f} x the reference")
 

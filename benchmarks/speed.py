@@ -39,6 +39,8 @@ def throughput_rows(figures: dict[str, Any]) -> list[Row]:
             ratio >= 0.8,
         ),
     ]
+    cores = figures["end_to_end"]["cores"]
+    rows.append(("  cores busy meanwhile (of 2)", f"{sum(cores.values()):.2f}", "", None))
     for hop, rate in figures["hops"].items():
         rows.append(
             (f"  {hop} alone, messages/s", f"{rate:,.0f} ({rate / reference:.2f} x)", "", None)
