@@ -175,9 +175,7 @@ def measure_end_to_end(
         if not wait_for(lambda: _settled(pipeline, expected), timeout, POLL_SECONDS):
             raise RuntimeError(f"the pipeline did not settle; logs in {pipeline.workdir}")
         seconds = time.perf_counter() - begin
-        cpu = {
-            name: (cpu_seconds(pid) - cpu_before[name]) / seconds for name, pid in processes.items()
-        }
+        used = {name: cpu_seconds(pid) - cpu_before[name] for name, pid in processes.items()}
         publish_seconds = publishing.result()
     return {
         "seconds": seconds,
