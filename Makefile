@@ -84,9 +84,9 @@ faults: $(INSTALLED) system-packages
 
 test: lint unit e2e faults
 
+# Every speed and memory figure in one table (benchmarks/speed.py), then the report's.
 bench: $(INSTALLED)
-	$(BIN)/python benchmarks/replay_rate.py
-	$(BIN)/python benchmarks/stream_rate.py
+	$(BIN)/python benchmarks/speed.py
 	$(BIN)/python benchmarks/report_rate.py
 
 schemas: $(INSTALLED)

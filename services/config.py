@@ -33,11 +33,6 @@ class Settings(BaseSettings):
     broker_port: int = Field(default=9092, ge=1, le=65535)
     topic_prefix: str = Field(default="pathfinder", pattern=r"^[a-zA-Z0-9][a-zA-Z0-9._\-]{0,100}$")
     partitions: int = Field(default=4, ge=1, le=256)
-    # The embedded broker reports a partition's end as the first offset of its last batch plus
-    # one, and faust recovers tables up to that end: with one record per produced batch the two
-    # agree, so no changelog record is left out of a recovery. `pathfinder up` sets it with the
-    # embedded broker; Kafka does not need it.
-    one_record_per_batch: bool = False
     # The embedded broker holds a first group join for half the session timeout: keep it short.
     session_timeout: float = Field(default=6.0, ge=3.0, le=300.0)
 
@@ -53,12 +48,19 @@ class Settings(BaseSettings):
     fetch_wait_ms: int = Field(default=500, ge=1, le=30_000)
     # - What the broker waits for before answering early: 1 byte, any record at all.
     fetch_min_bytes: int = Field(default=1, ge=1, le=1024 * 1024)
-    # - How long a worker's producer holds a record for others to join its batch: none, since
-    #   a worker awaits what it sends for a message before it takes the next.
+    # - How long a worker's producer holds a record for others to join its batch: none, since a
+    #   worker sends all a batch of messages calls for before it awaits any, and what is sent
+    #   while a request is in flight joins the next request anyway.
     producer_linger_ms: int = Field(default=0, ge=0, le=10_000)
     # - How often processed offsets are committed: off the event's path (faust commits in the
     #   background); it bounds what a restarted worker processes again.
     commit_interval_seconds: float = Field(default=1.0, gt=0, le=60.0)
+    # - Messages are taken a batch at a time (services/streaming/batches.py): a batch ends at
+    #   this many messages, or when no more arrive within the wait. The wait is added at each of
+    #   three hops (admit, gatekeeping, reporting) when traffic is light; the size bounds what
+    #   one commit awaits and writes.
+    batch_messages: int = Field(default=500, ge=1, le=100_000)
+    batch_wait_ms: int = Field(default=10, ge=1, le=10_000)
     # faust's stream buffer (4,096 events per agent) and `stream_wait_empty` (a rebalance waits
     # for the buffered events to be handled before it commits) are left as faust has them: the
     # first only bounds how far fetching runs ahead of processing, the second is what keeps a

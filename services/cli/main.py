@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from contextlib import ExitStack
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -128,18 +129,37 @@ _COMMANDS = {
 }
 
 
-def _interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
+class _Interrupted:
+    """Whether a stop signal came. Python drops an exception raised while a finalizer runs
+    (printing "Exception ignored in ..."), so a signal landing there does not stop the command;
+    it still ends as interrupted."""
+
+    came = False
+
+    @classmethod
+    def now(cls, signum: int, frame: FrameType | None) -> None:
+        cls.came = True
+        raise KeyboardInterrupt
+
+    @classmethod
+    def unraisable(cls, unraisable: Any) -> None:
+        """The interrupt a finalizer dropped goes unprinted; anything else as Python prints it."""
+        if not (cls.came and isinstance(unraisable.exc_value, KeyboardInterrupt)):
+            sys.__unraisablehook__(unraisable)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `pathfinder` console script. SIGTERM (a process manager's stop, or
     `timeout`) stops a command as Ctrl-C does; `up` handles its stop signals itself."""
-    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGTERM, _Interrupted.now)
+    sys.unraisablehook = _Interrupted.unraisable
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="pathfinder: %(levelname)s: %(message)s")
     try:
-        return _COMMANDS[args.command](args, Settings())
+        status = _COMMANDS[args.command](args, Settings())
+        if _Interrupted.came:
+            raise KeyboardInterrupt
+        return status
     except ValidationError as error:
         say(f"invalid configuration: {_configuration_problem(error)}")
     except BrokenPipeError:  # a reader closed early (e.g. `| head`): no more output goes there

@@ -4,8 +4,7 @@ Built by `services.bootstrap.build_gatekeeping`; run through `services/gatekeepi
 """
 
 import datetime as dt
-from collections.abc import Awaitable
-from functools import partial
+from collections.abc import AsyncIterator, Awaitable
 from typing import Any
 
 import msgspec
@@ -17,6 +16,7 @@ from services.core.derived import CaseFacts, derived_events
 from services.core.ledger import ACCEPTED, HELD, CaseLedger, receive
 from services.core.rules import Rules
 from services.core.validation import Rejection
+from services.streaming.batches import Batch
 from services.streaming.ledgers import decode_ledger, encode_ledger, partition_entries
 from services.streaming.ticks import PartitionIndex, tick_report
 from services.streaming.worker import Worker
@@ -54,31 +54,33 @@ class GatekeepingWorker(Worker):
         )
         self.send_ticks_into(self.ticks)
 
-    async def _gatekeep(self, stream: Any) -> None:
+    async def _gatekeep(self, stream: Any) -> AsyncIterator[int]:
         """Apply each accepted event once; on this worker's ticks, raise deadline alerts."""
-        async for event in stream.events():
-            await self.guarded(event, partial(self._handle, event))
+        async for handled in self.in_batches(stream, self._handle):
+            yield handled
 
-    async def _handle(self, event: Any) -> None:
-        partition = event.message.partition
-        report = tick_report(event.headers, event.value)
+    async def _handle(self, message: Any, batch: Batch) -> None:
+        partition = message.message.partition
+        report = tick_report(message.headers, message.value)
         if report is None:
-            await self._apply(event.value, partition)
+            await self._apply(message, batch)
             return
         today = self.tick_date(report)
         if today is not None:
+            await batch.commit()  # the partition's index is read from the table
             await self.for_each_waiting(
                 partition, self.open_cirs, self._open_entries,
-                lambda key: self._alert_quiet_case(key, partition, today),
+                lambda key: self._alert_quiet_case(key, message, today, batch),
             )  # fmt: skip
 
-    async def _apply(self, raw: bytes, partition: int) -> None:
+    async def _apply(self, message: Any, batch: Batch) -> None:
+        raw, partition = message.value, message.message.partition
         event = self.validate(raw)
         if isinstance(event, Rejection):
             raise NotOnTheCanonicalLog(event.reason)
         self.clock.saw(partition, event.on)
         key = event.subject.encode()
-        stored = self.cases.get(key)
+        stored = batch.read(self.cases, key)
         ledger = decode_ledger(stored, self.validate) if stored is not None else CaseLedger()
         outcomes = receive(ledger, event, None, self.rules)
         if any(outcome.kind == HELD for outcome in outcomes):  # nothing is written: see above
@@ -96,16 +98,17 @@ class GatekeepingWorker(Worker):
         today = self.clock.today()
         if today is not None:
             sent += await self._alert(ledger, event.subject, today)
-        await self.delivered(sent)
-        self.cases[key] = encode_ledger(ledger, partition)
+        batch.awaits(sent)
+        batch.write(self.cases, key, encode_ledger(ledger, partition), message)
         self.open_cirs.mark(partition, key, awaits_deadline(ledger.state))
 
-    async def _alert_quiet_case(self, key: bytes, partition: int, today: dt.date) -> None:
-        ledger = decode_ledger(self.cases[key], self.validate)
+    async def _alert_quiet_case(self, key: bytes, tick: Any, today: dt.date, batch: Batch) -> None:
+        partition = tick.message.partition
+        ledger = decode_ledger(batch.read(self.cases, key), self.validate)
         sent = await self._alert(ledger, key.decode(), today)
         if sent:
-            await self.delivered(sent)
-            self.cases[key] = encode_ledger(ledger, partition)
+            batch.awaits(sent)
+            batch.write(self.cases, key, encode_ledger(ledger, partition), tick)
         self.open_cirs.mark(partition, key, awaits_deadline(ledger.state))
 
     async def _alert(

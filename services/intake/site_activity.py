@@ -51,25 +51,26 @@ class SiteActivity:
     """The table of last events per site and partition."""
 
     def __init__(self, table: MutableMapping[bytes, bytes | None]) -> None:
-        self._table = table
+        self.table = table
 
-    def saw(self, site: str, partition: int, at: float) -> None:
-        """Note an event of the site taken at `at` on a partition this worker owns."""
+    def saw(self, site: str, partition: int, at: float) -> tuple[bytes, bytes] | None:
+        """Note an event of the site taken at `at` on a partition this worker owns: the entry
+        to write, if the table's is older than the rewrite interval."""
         key = f"{site}/{partition}".encode()
-        held = self._table.get(key)
+        held = self.table.get(key)
         if held is not None:
             try:
                 if at - decode_activity(held).seen_at < REWRITE_AFTER_SECONDS:
-                    return
+                    return None
             except ValueError:  # damaged or of a newer form: this entry replaces it
                 pass
-        self._table[key] = _encode(SiteActivityEntry(partition=partition, site=site, seen_at=at))
+        return key, _encode(SiteActivityEntry(partition=partition, site=site, seen_at=at))
 
     def last_seen(self, partitions: Iterable[int]) -> dict[str, dt.datetime]:
         """Per site, its latest event on the given partitions (an entry unreadable is left out)."""
         owned = set(partitions)
         latest: dict[str, float] = {}
-        for value in list(self._table.values()):
+        for value in list(self.table.values()):
             try:
                 entry = decode_activity(value) if value is not None else None
             except ValueError:

@@ -5,7 +5,7 @@ Built by `services.bootstrap.build_intake`; run through `services/intake/app.py`
 
 import datetime as dt
 import time
-from collections.abc import Awaitable
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import suppress
 from functools import partial
 from typing import Any
@@ -28,6 +28,7 @@ from services.core.routing import case_key
 from services.core.rules import Rules
 from services.core.validation import Rejection
 from services.intake.site_activity import SiteActivity, SiteSilenceCollector
+from services.streaming.batches import Batch
 from services.streaming.dead_letters import Position
 from services.streaming.faust_app import MAX_REQUEST_BYTES
 from services.streaming.ledgers import (
@@ -104,41 +105,42 @@ class IntakeWorker(Worker):
             return
         await self.by_case.send(key=key, value=raw, headers={ORIGIN_HEADER: source.encode()})
 
-    async def _admit(self, stream: Any) -> None:
+    async def _admit(self, stream: Any) -> AsyncIterator[int]:
         """Validate, de-duplicate, hold or apply; send on what applies and dead-letter the rest."""
-        async for event in stream.events():
-            await self.guarded(event, partial(self._handle, event))
+        async for handled in self.in_batches(stream, self._handle):
+            yield handled
 
-    async def _handle(self, event: Any) -> None:
+    async def _handle(self, event: Any, batch: Batch) -> None:
         report = tick_report(event.headers, event.value)
         if report is None:
-            await self._take(event)
+            await self._take(event, batch)
             return
         today = self.tick_date(report)
         if today is not None:
-            await self._expire(event.message.partition, today)
+            await batch.commit()  # the partition's index is read from the table
+            await self._expire(event, today, batch)
 
-    async def _take(self, event: Any) -> None:
+    async def _take(self, event: Any, batch: Batch) -> None:
         raw, partition = event.value or b"", event.message.partition
         source = Position.decode(event.headers[ORIGIN_HEADER])
         checked = self.validate(raw)
         if isinstance(checked, Rejection):
-            await self._refuse(case_key(raw), raw, source, checked)
+            batch.awaits(await self._refuse(case_key(raw), raw, source, checked))
             return
         self.clock.saw(partition, checked.on)
-        self.site_activity.saw(checked.site, partition, self.wall_time())
+        activity = self.site_activity.saw(checked.site, partition, self.wall_time())
+        if activity is not None:
+            batch.write(self.site_activity.table, *activity, event)
         origin = Origin(raw=raw, received_on=self.clock.today(), **source._asdict())
         subject = checked.subject.encode()
-        ledger = self._ledger(subject)
-        sent = []
+        ledger = self._ledger(subject, batch)
         for outcome in receive(ledger, checked, origin, self.rules):
-            sent += await self._settle(outcome)
-        await self.delivered(sent)
-        self.ledgers[subject] = encode_ledger(ledger, partition)
+            batch.awaits(await self._settle(outcome))
+        batch.write(self.ledgers, subject, encode_ledger(ledger, partition), event)
         self.waiting.mark(partition, subject, bool(ledger.held))
 
-    def _ledger(self, subject: bytes) -> CaseLedger:
-        stored = self.ledgers.get(subject)
+    def _ledger(self, subject: bytes, batch: Batch) -> CaseLedger:
+        stored = batch.read(self.ledgers, subject)
         return decode_ledger(stored, self.validate) if stored is not None else CaseLedger()
 
     async def _settle(self, outcome: Outcome) -> list[Awaitable[Any]]:
@@ -165,22 +167,22 @@ class IntakeWorker(Worker):
         dead = await self.dead_letters.send(key, raw, rejection, source)
         return [dead, await self.refusals.send(raw, rejection, source)]
 
-    async def _expire(self, partition: int, today: dt.date) -> None:
-        """Dead-letter this partition's held messages that waited past the hold limit."""
+    async def _expire(self, tick: Any, today: dt.date, batch: Batch) -> None:
+        """Dead-letter the held messages of the tick's partition that waited past the hold
+        limit."""
+        partition = tick.message.partition
 
         async def expire(subject: bytes) -> None:
-            ledger = decode_ledger(self.ledgers[subject], self.validate)
+            ledger = decode_ledger(batch.read(self.ledgers, subject), self.validate)
             stamped = stamp_arrivals(ledger, today)
             limit = self.settings.hold_limit_days
             expired = expire_held(
                 ledger, lambda held: hold_expired(held.token.received_on, today, limit)
             )
-            sent = []
             for outcome in expired:
-                sent += await self._settle(outcome)
-            await self.delivered(sent)
+                batch.awaits(await self._settle(outcome))
             if expired or stamped:
-                self.ledgers[subject] = encode_ledger(ledger, partition)
+                batch.write(self.ledgers, subject, encode_ledger(ledger, partition), tick)
             self.waiting.mark(partition, subject, bool(ledger.held))
 
         await self.for_each_waiting(partition, self.waiting, self._waiting_entries, expire)

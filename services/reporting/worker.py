@@ -12,7 +12,7 @@ Built by `services.bootstrap.build_reporting`; run through `services/reporting/a
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from functools import partial
 from typing import Any
 
@@ -32,6 +32,7 @@ from services.reporting.stored import (
     store_facts,
     stored_partition,
 )
+from services.streaming.batches import Batch
 from services.streaming.dead_letters import Position
 from services.streaming.forms import StoredFormError
 from services.streaming.ticks import tick_report
@@ -75,15 +76,15 @@ class ReportingWorker(Worker):
         host, port = settings.admin_host, settings.reporting_admin_port
         add_admin_server(self.app, self.cases_endpoint, host, port)
 
-    async def _project(self, stream: Any) -> None:
+    async def _project(self, stream: Any) -> AsyncIterator[int]:
         """Keep the newest facts of each case."""
-        async for event in stream.events():
-            await self.guarded(event, partial(self._keep_if_newer, event))
+        async for handled in self.in_batches(stream, self._keep_if_newer):
+            yield handled
 
-    async def _keep_if_newer(self, event: Any) -> None:
+    async def _keep_if_newer(self, event: Any, batch: Batch) -> None:
         incoming = decode_facts(event.value)
         partition = event.message.partition
-        held_value = self.facts.get(event.key)
+        held_value = batch.read(self.facts, event.key)
         held = decode_stored_facts(held_value) if held_value is not None else None
         if held is None or held.facts.version < incoming.version:
             if held is not None and held.partition != partition:
@@ -91,7 +92,7 @@ class ReportingWorker(Worker):
                 held = None
             old = held.facts.state if held is not None else None
             self.standing.replace(partition, event.key, old, incoming.state)
-            self.facts[event.key] = store_facts(partition, event.value)
+            batch.write(self.facts, event.key, store_facts(partition, event.value), event)
 
     def _forget(self, partitions: set[int]) -> None:
         self._revocations += 1

@@ -109,7 +109,6 @@ def worker_environment(settings: Settings, port: int) -> dict[str, str]:
         # reporting's /cases, on the port and address the port check found free
         "PATHFINDER_REPORTING_ADMIN_PORT": str(settings.reporting_admin_port),
         "PATHFINDER_ADMIN_HOST": settings.admin_host,
-        "PATHFINDER_ONE_RECORD_PER_BATCH": str(embedded or settings.one_record_per_batch).lower(),
     }
     if embedded:  # it never expels a member stuck in a rebalance; the worker ends itself sooner
         environment.setdefault("PATHFINDER_REBALANCE_LIMIT_SECONDS", str(EMBEDDED_REBALANCE_LIMIT))

@@ -9,7 +9,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.registry import Collector
 
 from services.config import Settings
-from services.streaming import faust_fetch, faust_fix, kafka_security
+from services.streaming import faust_fetch, faust_fix, faust_recovery, kafka_security
 
 # The largest message a worker sends: a publisher's message (at most the contract's 1 MiB) with
 # the headers the re-keying adds. Fetches allow it with room to spare.
@@ -22,6 +22,7 @@ def make_app(service: str, settings: Settings) -> faust.App:
     """A faust app for one service; its id names the consumer group and the internal topics."""
     app_id = f"{settings.topic_prefix}-{service}"
     faust_fix.apply()
+    faust_recovery.apply()
     settings.data_dir.mkdir(parents=True, exist_ok=True)  # faust creates only the last level
     app = faust.App(
         app_id,
@@ -37,7 +38,7 @@ def make_app(service: str, settings: Settings) -> faust.App:
         consumer_auto_offset_reset="earliest",
         table_standby_replicas=0,
         producer_max_request_size=MAX_REQUEST_BYTES,
-        producer_max_batch_size=1 if settings.one_record_per_batch else KAFKA_BATCH_BYTES,
+        producer_max_batch_size=KAFKA_BATCH_BYTES,
         producer_linger=settings.producer_linger_ms / 1000,
         consumer_max_fetch_size=MAX_FETCH_BYTES,
         web_enabled=True,

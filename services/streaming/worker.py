@@ -22,7 +22,8 @@ import logging
 import os
 import secrets
 import socket
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from functools import partial
 from typing import Any
 
 from faust.types import EventT, TopicT
@@ -32,6 +33,7 @@ from services.config import Settings
 from services.core.rules import Rules
 from services.core.validation import Validator
 from services.streaming.backlog import Backlog
+from services.streaming.batches import Batch
 from services.streaming.clock import BusinessClock, ClockReport
 from services.streaming.dead_letters import DeadLetters, Position
 from services.streaming.failures import processing_error, what_failed, where_raised
@@ -135,17 +137,47 @@ class Worker:
         for forget in self._revoked:
             forget(partitions)
 
-    async def guarded(self, event: EventT[Any], handle: Callable[[], Awaitable[None]]) -> None:
-        """Handle one message; if handling raises, dead-letter the message and move on."""
+    async def guarded(
+        self,
+        event: EventT[Any],
+        handle: Callable[[], Awaitable[None]],
+        batch: Batch | None = None,
+    ) -> None:
+        """Handle one message; if handling raises, dead-letter the message and move on (in a
+        batch, the batch awaits the dead letter's delivery)."""
         try:
             await handle()
         except Exception as error:
-            await self._dead_letter_failure(event, error)
+            delivery = await self._dead_letter_failure(event, error)
+            if batch is not None and delivery is not None:
+                batch.awaits([delivery])
         if self.backlog is not None:
             message = event.message
             self.backlog.took(message.topic, message.partition, message.offset)
 
-    async def _dead_letter_failure(self, event: EventT[Any], error: Exception) -> None:
+    async def in_batches(
+        self, stream: Any, handle: Callable[[EventT[Any], Batch], Awaitable[None]]
+    ) -> AsyncIterator[int]:
+        """Handle a stream's messages a batch at a time (services/streaming/batches.py), yielding
+        how many each batch held once it has committed (what faust's test wrapper waits for); if
+        a batch cannot commit, stop, so that its messages are delivered again after the restart."""
+        batch = Batch()
+        size, wait = self.settings.batch_messages, self.settings.batch_wait_ms / 1000
+        async for events in stream.take_events(size, wait):
+            for event in events:
+                await self.guarded(event, partial(handle, event, batch), batch)
+            try:
+                await batch.commit()
+            except Exception as failure:
+                logger.critical("%s cannot commit a batch (%s): stopping", self.service,
+                                what_failed(failure))  # fmt: skip
+                await self.app.crash(failure)
+                raise
+            yield len(events)
+
+    async def _dead_letter_failure(
+        self, event: EventT[Any], error: Exception
+    ) -> Awaitable[Any] | None:
         message = event.message
         source = Position(message.topic, message.partition, message.offset)
         logger.error(
@@ -156,10 +188,13 @@ class Worker:
         raw = event.value if isinstance(event.value, bytes) else b""
         key = event.key if isinstance(event.key, bytes) else b""
         try:
-            await self.dead_letters.send(key, raw, processing_error(self.service, error), source)
+            return await self.dead_letters.send(
+                key, raw, processing_error(self.service, error), source
+            )
         except Exception as failure:
             logger.critical("%s cannot dead-letter (%s): stopping", self.service, type(failure))
             await self.app.crash(failure)
+            return None
 
     @staticmethod
     async def delivered(sent: list[Awaitable[Any]]) -> None:

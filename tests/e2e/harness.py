@@ -112,7 +112,12 @@ class Pipeline(Observed):
     """
 
     def __init__(
-        self, workdir: Path, partitions: int = 4, bootstrap: str | None = None, **settings: str
+        self,
+        workdir: Path,
+        partitions: int = 4,
+        bootstrap: str | None = None,
+        services: tuple[str, ...] = SERVICES,
+        **settings: str,
     ) -> None:
         self.workdir = workdir
         self.broker = None if bootstrap else EmbeddedBroker(free_port(), workdir / "broker.log")
@@ -121,6 +126,7 @@ class Pipeline(Observed):
         bootstrap = self.broker.bootstrap if self.broker else str(bootstrap)
         super().__init__(bootstrap, Topics(self.prefix), ports={})
         self.partitions = partitions
+        self.services = services  # the workers started with the pipeline; others by `start`
         self.settings = settings
         self.workers: dict[str, subprocess.Popen[bytes]] = {}
         self.admin_ports: dict[str, int] = {}  # reporting worker name -> its /cases port
@@ -131,7 +137,7 @@ class Pipeline(Observed):
         if self.broker:
             self.broker.start()
         asyncio.run(create_topics(self.bootstrap, self.topics, self.partitions))
-        for service in SERVICES:
+        for service in self.services:
             self.start(service)
         self._watching.set()
         threading.Thread(target=self._restart_the_ended, daemon=True).start()
@@ -160,8 +166,11 @@ class Pipeline(Observed):
             "PATHFINDER_DATA_DIR": str(self.workdir / "data" / name),
             "PATHFINDER_CLOCK": "event",
             "PATHFINDER_TICK_SECONDS": "1",
-            "PATHFINDER_CLOCK_IDLE_SECONDS": "2",
-            "PATHFINDER_ONE_RECORD_PER_BATCH": "true" if self.broker else "false",
+            # Longer than any pause a loaded machine puts in a partition's traffic (a fetch
+            # wait, a stalled worker): a partition read as idle mid-log lets the event clock jump
+            # to the furthest date seen, and a held message would expire before its
+            # prerequisite arrives (the hostile corpus holds dates in 2099).
+            "PATHFINDER_CLOCK_IDLE_SECONDS": "8",
             "PATHFINDER_REBALANCE_LIMIT_SECONDS": "20",
             **(
                 {"PATHFINDER_FETCH_WAIT_MS": str(EMBEDDED_BROKER_FETCH_WAIT_MS)}

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.e2e
 STREAMING = {
     "PATHFINDER_CLOCK": "event",
     "PATHFINDER_TICK_SECONDS": "1",
-    "PATHFINDER_CLOCK_IDLE_SECONDS": "2",
+    "PATHFINDER_CLOCK_IDLE_SECONDS": "8",  # see tests/e2e/harness.py
     "PATHFINDER_HOLD_LIMIT_DAYS": "30",
 }
 PUBLISH_RATE = 25.0  # lines a second: the log takes about 50 s, so every kill is mid-stream

@@ -5,12 +5,17 @@ import hashlib
 import importlib.metadata
 import os
 import random
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import orjson
 import pytest
+
+import services.cli.main  # noqa: F401  (the module, which `services.cli` shadows by its function)
+
+cli_main = sys.modules["services.cli.main"]
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -350,3 +355,30 @@ def test_simulate_refuses_a_reference_prefix_that_is_not_letters_and_digits(tmp_
     assert done.returncode == 2
     assert "'PF-1' is not 1 to 24 letters or digits" in done.stderr
     assert not out.exists()
+
+
+def test_a_stop_signal_a_finalizer_swallowed_still_ends_the_command_as_interrupted(
+    monkeypatch, capsys
+):
+    # given a command during which SIGTERM arrives while Python runs a finalizer, where the
+    # exception it raises is dropped, and which then runs to its end
+    class Finalized:
+        def __del__(self) -> None:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    def command(args: object, settings: object) -> int:
+        Finalized()
+        return 0
+
+    monkeypatch.setitem(cli_main._COMMANDS, "workdays", command)
+    monkeypatch.setattr(cli_main._Interrupted, "came", False)
+    previous = signal.getsignal(signal.SIGTERM)
+    try:
+        # when it runs
+        status = cli_main.main(["workdays", "add", "2025-01-06", "1"])
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        sys.unraisablehook = sys.__unraisablehook__
+    # then it ends as interrupted, with one line and no "Exception ignored" report
+    assert status == 130
+    assert capsys.readouterr().err == "pathfinder: interrupted\n"
