@@ -41,6 +41,8 @@ from services.bootstrap import build_rules
 from services.core.fold import ReplayResult
 from services.core.routing import case_key
 from services.evaluator.replay import replay
+from services.reference.sites_file import load_sites
+from services.simulator import SimulationConfig, simulate
 from services.stack.broker import EmbeddedBroker, free_port
 from services.streaming.clock import london_today
 
@@ -49,13 +51,12 @@ if str(ROOT) not in sys.path:  # run as a file, only benchmarks/ is on the path
     sys.path.insert(0, str(ROOT))
 
 from benchmarks.stream_rate import (  # noqa: E402
+    END,
+    START,
     application,
     broker_pid,
     cpu_seconds,
     fresh,
-    outcomes,
-    simulated_lines,
-    timed,
     warm_up,
 )
 from tests.e2e.harness import Pipeline  # noqa: E402
@@ -65,6 +66,38 @@ from tests.polling import wait_for  # noqa: E402
 POLL_SECONDS = 0.1
 WALL_CLOCK = {"PATHFINDER_CLOCK": "wall"}
 REFERENCE_PREFIX = "reference"
+PROBE_CASES = 200  # simulated first, to size the log
+
+
+def simulated_lines(events: int, seed: int) -> list[bytes]:
+    """A log of about `events` lines, every pilot site over 2025, without bad lines."""
+    registry = load_sites()
+
+    def config(cases: int) -> SimulationConfig:
+        return SimulationConfig(cases, seed, tuple(registry), START, END, noise=0.0)
+
+    lines_per_case = len(list(simulate(config(PROBE_CASES), registry))) / PROBE_CASES
+    return list(simulate(config(max(1, round(events / lines_per_case))), registry))
+
+
+def outcomes(pipeline: Pipeline, service: str) -> dict[str, float]:
+    """The service's pathfinder_events_processed_total by outcome."""
+    return {
+        dict(labels)["outcome"]: value
+        for (name, labels), value in pipeline.metrics(service).items()
+        if name == "pathfinder_events_processed_total"
+    }
+
+
+def timed(work: Callable[[], object]) -> Callable[[], float]:
+    """`work` wrapped to return how long it took."""
+
+    def run() -> float:
+        begin = time.perf_counter()
+        work()
+        return time.perf_counter() - begin
+
+    return run
 
 
 # (r) the reference agent -------------------------------------------------------------------------

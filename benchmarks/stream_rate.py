@@ -1,10 +1,10 @@
-"""The live pipeline on the embedded broker: throughput, publish-to-metric latency, idle CPU.
+"""The live pipeline on the embedded broker: publish-to-metric latency and idle CPU.
 
-    python benchmarks/stream_rate.py [--events 20000] [--seed 11] [--rate 100] [--seconds 60]
-                                     [--poll-ms 25] [--idle-seconds 30] [--workdir DIR]
-                                     [--only throughput|latency|idle ...]
-                                     [--batching one-record|usual|compare]
+    python benchmarks/stream_rate.py [--rate 100] [--seconds 60] [--poll-ms 25]
+                                     [--idle-seconds 30] [--workdir DIR] [--only latency|idle ...]
                                      [--set PATHFINDER_NAME=VALUE ...] [--before-after]
+
+Throughput is measured by benchmarks/live_throughput.py, against one faust agent.
 
 Each measurement gets a fresh pipeline (tests/e2e/harness.py: the embedded broker and the intake,
 gatekeeping and reporting workers as processes, 4 partitions, event clock), warmed up by one
@@ -13,18 +13,14 @@ and the first consumer group joins stay out of the figures. `--before-after` run
 measurement twice in turn: with the delays the workers had before services/config.py set them
 (faust's fixed 1,500 ms fetch wait), then with the configured ones.
 
-(a) Throughput: a simulated log with no bad lines (noise 0; its duplicates and late arrivals
-    kept) is published as fast as one aiokafka producer sends it. The clock runs from the first
-    publish to the first scrape at which gatekeeping has applied every event the replay accepts
-    and reporting's figures equal the replay's for every site.
-(b) Latency: new ApplicationIssued events, one case each, at a steady --rate for --seconds, while
+(a) Latency: new ApplicationIssued events, one case each, at a steady --rate for --seconds, while
     reporting's /metrics is scraped every --poll-ms for pathfinder_applications_total{site="all"}.
     The latency of the n-th event is when that count first shows n (when the scrape's response
     arrived) minus when the event was handed to the producer. Each hop along the chain is then
     read from the Kafka record timestamps (a worker's producer stamps a record when the worker
     sends it): court-events, intake-by-case, case-events, case-facts, and the scrape that showed
     the case. `measure_latency_figures` returns the figures for other tables to import.
-(c) Idle CPU: each worker's and the broker's CPU time over --idle-seconds with no events (the
+(b) Idle CPU: each worker's and the broker's CPU time over --idle-seconds with no events (the
     workers' clock ticks aside), as % of one core.
 """
 
@@ -39,7 +35,6 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,12 +42,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from services.bootstrap import build_rules
-from services.core.fold import ReplayResult
 from services.core.routing import case_key
-from services.evaluator.replay import replay
-from services.reference.sites_file import load_sites
-from services.simulator import SimulationConfig, simulate
 from services.topics import Topics
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,13 +51,11 @@ if str(ROOT) not in sys.path:  # run as a file, only benchmarks/ is on the path;
 
 from tests.builders import event, line  # noqa: E402
 from tests.e2e.harness import Pipeline  # noqa: E402
-from tests.e2e.test_pipeline import differences  # noqa: E402
 from tests.polling import wait_for  # noqa: E402
 
 START, END = dt.date(2025, 1, 1), dt.date(2025, 12, 31)
 APPLICATIONS = ("pathfinder_applications_total", (("site", "all"),))
 APPLICATIONS_LINE = re.compile(rb'^pathfinder_applications_total\{site="all"\} (\S+)$', re.M)
-PROBE_CASES = 200
 # For --before-after: the delays as they were before services/config.py set them, faust's own
 # (the fetch wait was fixed in faust; the others are faust's defaults, or what make_app passed).
 BEFORE = {
@@ -76,17 +64,6 @@ BEFORE = {
     "PATHFINDER_PRODUCER_LINGER_MS": "0",
     "PATHFINDER_COMMIT_INTERVAL_SECONDS": "1.0",
 }
-
-
-def simulated_lines(events: int, seed: int) -> list[bytes]:
-    """A log of about `events` lines, every pilot site over 2025, without bad lines."""
-    registry = load_sites()
-
-    def config(cases: int) -> SimulationConfig:
-        return SimulationConfig(cases, seed, tuple(registry), START, END, noise=0.0)
-
-    lines_per_case = len(list(simulate(config(PROBE_CASES), registry))) / PROBE_CASES
-    return list(simulate(config(max(1, round(events / lines_per_case))), registry))
 
 
 def application(subject: str) -> bytes:
@@ -105,109 +82,6 @@ def warm_up(pipeline: Pipeline, raw: bytes, timeout: float = 120.0) -> None:
     pipeline.publish([raw])
     if not wait_for(lambda: pipeline.metrics().get(APPLICATIONS) == 1, timeout, 0.2):
         raise RuntimeError(f"the warm-up application never showed; logs in {pipeline.workdir}")
-
-
-def outcomes(pipeline: Pipeline, service: str) -> dict[str, float]:
-    """The service's pathfinder_events_processed_total by outcome."""
-    return {
-        dict(labels)["outcome"]: value
-        for (name, labels), value in pipeline.metrics(service).items()
-        if name == "pathfinder_events_processed_total"
-    }
-
-
-def timed(work: Callable[[], object]) -> Callable[[], float]:
-    """`work` wrapped to return how long it took."""
-
-    def run() -> float:
-        begin = time.perf_counter()
-        work()
-        return time.perf_counter() - begin
-
-    return run
-
-
-# (a) throughput ----------------------------------------------------------------------------------
-
-
-def follow(
-    pipeline: Pipeline,
-    lines: int,
-    expected: ReplayResult,
-    begin: float,
-    poll: float,
-    timeout: float,
-) -> dict[str, float]:
-    """Seconds from `begin` until intake took every line, gatekeeping applied every accepted
-    event and reporting's figures equal the replay's; the stages not reached are left out."""
-    reached: dict[str, float] = {}
-    while time.perf_counter() - begin < timeout:
-        if "intake" not in reached and outcomes(pipeline, "intake").get("received", 0) >= lines:
-            reached["intake"] = time.perf_counter() - begin
-        accepted = outcomes(pipeline, "gatekeeping").get("accepted", 0)
-        if "gatekeeping" not in reached and accepted >= expected.accepted:
-            reached["gatekeeping"] = time.perf_counter() - begin
-        # reporting cannot hold the final figures before gatekeeping has sent the final facts
-        if "gatekeeping" in reached and not differences(pipeline.metrics(), expected.sites):
-            reached["reporting"] = time.perf_counter() - begin
-            return reached
-        time.sleep(poll)
-    return reached
-
-
-def measure_throughput(
-    workdir: Path,
-    events: int,
-    seed: int,
-    poll: float,
-    timeout: float,
-    one_record: bool = True,
-    **settings: str,
-) -> None:
-    lines = simulated_lines(events, seed)
-    warm = application("PF-BENCH-WARMUP")
-    fresh(workdir)
-    log = workdir / "throughput.jsonl"
-    log.write_bytes(b"".join(raw + b"\n" for raw in [warm, *lines]))
-    expected = replay([log], build_rules(), show_progress=False)
-    cases = expected.sites["all"]["applications"] - 1
-    print(
-        f"(a) throughput: {len(lines):,} lines ({cases:,} cases, {expected.duplicates:,} "
-        f"duplicates; the replay accepts {expected.accepted - 1:,}, refuses "
-        f"{sum(expected.rejected.values()):,})"
-    )
-    started = time.perf_counter()
-    batches = "one record per batch" if one_record else "batches as usual"
-    print(f"    workers produce {batches}{described(settings)}")
-    settings = {"PATHFINDER_ONE_RECORD_PER_BATCH": str(one_record).lower(), **settings}
-    with (
-        Pipeline(fresh(workdir / "throughput"), **settings) as pipeline,
-        ThreadPoolExecutor(1) as pool,
-    ):
-        warm_up(pipeline, warm)
-        print(f"    pipeline up and warmed in {time.perf_counter() - started:.1f} s")
-        begin = time.perf_counter()
-        publishing = pool.submit(timed(lambda: pipeline.publish(lines)))
-        reached = follow(pipeline, len(lines) + 1, expected, begin, poll, timeout)
-        publish_seconds = publishing.result()
-    print(
-        f"    publish only: {len(lines):,} lines in {publish_seconds:.2f} s"
-        f" = {len(lines) / publish_seconds:,.0f}/s"
-    )
-    for stage, what in (
-        ("intake", "intake received every line"),
-        ("gatekeeping", "gatekeeping applied every accepted event"),
-        ("reporting", "reporting's figures equal the replay's"),
-    ):
-        if stage in reached:
-            seconds = reached[stage]
-            print(f"    {what}: {seconds:.2f} s = {len(lines) / seconds:,.0f} lines/s")
-        else:
-            print(f"    {what}: not within {timeout:.0f} s; logs in {pipeline.workdir}")
-    if "reporting" in reached:
-        print(
-            f"    end to end (resolution {poll:.2f} s): {len(lines) / reached['reporting']:,.0f}/s"
-        )
 
 
 # (b) latency -------------------------------------------------------------------------------------
@@ -470,8 +344,7 @@ def percentile(values: list[float], q: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
 
 
-BATCHINGS = {"one-record": (True,), "usual": (False,), "compare": (True, False, True, False)}
-MEASUREMENTS = ("throughput", "latency", "idle")
+MEASUREMENTS = ("latency", "idle")
 
 
 def overrides(pairs: list[str]) -> dict[str, str]:
@@ -487,8 +360,6 @@ def overrides(pairs: list[str]) -> dict[str, str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--events", type=int, default=20_000, help="lines in the throughput log")
-    parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--rate", type=float, default=100.0, help="events/s in the latency run")
     parser.add_argument("--seconds", type=float, default=60.0, help="length of the latency run")
     parser.add_argument("--poll-ms", type=float, default=25.0, help="latency run scrape interval")
@@ -497,11 +368,6 @@ def main() -> None:
     parser.add_argument("--only", choices=MEASUREMENTS, action="append",
                         help="run only this measurement (repeatable)")  # fmt: skip
     parser.add_argument("--workdir", type=Path, help="keep logs here (default: a temporary dir)")
-    parser.add_argument(
-        "--batching", choices=("one-record", "usual", "compare"), default="one-record",
-        help="the throughput run's producer batches: one record each (as on the embedded broker),"
-        " the Kafka clients' usual, or both alternately twice",
-    )  # fmt: skip
     parser.add_argument("--set", action="append", default=[], metavar="PATHFINDER_NAME=VALUE",
                         help="a setting for the workers of every run (repeatable)")  # fmt: skip
     parser.add_argument(
@@ -519,13 +385,7 @@ def main() -> None:
         run = itertools.count()
         for measurement in chosen:
             for settings in variants:
-                if measurement == "throughput":
-                    for one_record in BATCHINGS[args.batching]:
-                        measure_throughput(
-                            workdir / f"run-{next(run)}", args.events, args.seed, 0.25,
-                            args.timeout, one_record, **settings,
-                        )  # fmt: skip
-                elif measurement == "latency":
+                if measurement == "latency":
                     measure_latency(
                         workdir / f"run-{next(run)}", args.rate, args.seconds,
                         args.poll_ms / 1000, args.timeout, **settings,
