@@ -60,7 +60,7 @@ class Settings(BaseSettings):
     #   three hops (admit, gatekeeping, reporting) when traffic is light; the size bounds what
     #   one commit awaits and writes.
     batch_messages: int = Field(default=500, ge=1, le=100_000)
-    batch_wait_ms: int = Field(default=10, ge=1, le=10_000)
+    batch_wait_ms: int = Field(default=2, ge=1, le=10_000)
     # faust's stream buffer (4,096 events per agent) and `stream_wait_empty` (a rebalance waits
     # for the buffered events to be handled before it commits) are left as faust has them: the
     # first only bounds how far fetching runs ahead of processing, the second is what keeps a

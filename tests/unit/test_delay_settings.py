@@ -32,17 +32,19 @@ def test_by_default_no_delay_is_fausts_fixed_fetch_wait(environment: Callable[..
     assert settings.fetch_min_bytes == 1
     assert settings.producer_linger_ms == 0
     assert settings.commit_interval_seconds == 1.0
+    assert (settings.batch_messages, settings.batch_wait_ms) == (500, 2)
 
 
 def test_each_delay_is_read_from_its_variable(environment: Callable[..., Settings]):
     settings = environment(
         FETCH_WAIT_MS="250", FETCH_MIN_BYTES="1024", PRODUCER_LINGER_MS="5",
-        COMMIT_INTERVAL_SECONDS="2.5",
+        COMMIT_INTERVAL_SECONDS="2.5", BATCH_MESSAGES="50", BATCH_WAIT_MS="20",
     )  # fmt: skip
     assert settings.fetch_wait_ms == 250
     assert settings.fetch_min_bytes == 1024
     assert settings.producer_linger_ms == 5
     assert settings.commit_interval_seconds == 2.5
+    assert (settings.batch_messages, settings.batch_wait_ms) == (50, 20)
 
 
 @pytest.mark.parametrize(
@@ -58,6 +60,9 @@ def test_each_delay_is_read_from_its_variable(environment: Callable[..., Setting
         ("PRODUCER_LINGER_MS", "10001"),
         ("COMMIT_INTERVAL_SECONDS", "0"),
         ("COMMIT_INTERVAL_SECONDS", "61"),
+        ("BATCH_MESSAGES", "0"),
+        ("BATCH_WAIT_MS", "0"),  # a batch of whatever is already there: one message at a time
+        ("BATCH_WAIT_MS", "10001"),
     ],
 )
 def test_a_delay_out_of_range_is_refused_naming_it(
