@@ -12,15 +12,6 @@ CASE = "PF-DOR-000001"
 D = dt.date
 
 
-@pytest.fixture
-def ordered(fold):
-    # decision Mon 3 Jun 2024: due Mon 29 Jul 2024
-    feed(fold, event("ApplicationIssued", issued_on="2024-06-03"))
-    feed(fold, event("GatekeepingDecisionMade", decided_on="2024-06-03", cir_author="cafcass"))
-    feed(fold, event("SafeguardingChecksCompleted", completed_on="2024-06-03"))
-    return fold
-
-
 def alerts(fold, today, rules):
     state = fold.cases[CASE].state
     return [(a.kind, a.due_on) for a in raise_alerts(state, CASE, today, rules.calendar)]
@@ -35,23 +26,25 @@ def alerts(fold, today, rules):
         (D(2024, 7, 30), [(CIR_OVERDUE, D(2024, 7, 29))]),
     ],
 )
-def test_an_unfiled_cir_raises_due_soon_then_overdue(ordered, rules, today, expected):
-    assert alerts(ordered, today, rules) == expected
+def test_an_unfiled_cir_raises_due_soon_then_overdue(cir_ordered, rules, today, expected):
+    assert alerts(cir_ordered, today, rules) == expected
 
 
-def test_each_alert_is_raised_once(ordered, rules):
-    assert alerts(ordered, D(2024, 7, 22), rules) != []
-    assert alerts(ordered, D(2024, 7, 23), rules) == []
-    assert alerts(ordered, D(2024, 7, 30), rules) == [(CIR_OVERDUE, D(2024, 7, 29))]
-    assert alerts(ordered, D(2024, 8, 30), rules) == []
+def test_each_alert_is_raised_once(cir_ordered, rules):
+    assert alerts(cir_ordered, D(2024, 7, 22), rules) != []
+    assert alerts(cir_ordered, D(2024, 7, 23), rules) == []
+    assert alerts(cir_ordered, D(2024, 7, 30), rules) == [(CIR_OVERDUE, D(2024, 7, 29))]
+    assert alerts(cir_ordered, D(2024, 8, 30), rules) == []
 
 
-def test_an_extension_moves_the_alerts_to_the_new_due_date(ordered, rules):
-    assert alerts(ordered, D(2024, 7, 30), rules) == [(CIR_OVERDUE, D(2024, 7, 29))]
-    feed(ordered, event("CirDueDateExtended", extended_on="2024-07-30", new_due_on="2024-08-30"))
-    assert alerts(ordered, D(2024, 8, 23), rules) == [(CIR_DUE_SOON, D(2024, 8, 30))]
+def test_an_extension_moves_the_alerts_to_the_new_due_date(cir_ordered, rules):
+    assert alerts(cir_ordered, D(2024, 7, 30), rules) == [(CIR_OVERDUE, D(2024, 7, 29))]
+    feed(
+        cir_ordered, event("CirDueDateExtended", extended_on="2024-07-30", new_due_on="2024-08-30")
+    )
+    assert alerts(cir_ordered, D(2024, 8, 23), rules) == [(CIR_DUE_SOON, D(2024, 8, 30))]
 
 
-def test_a_filed_or_concluded_case_raises_nothing(ordered, rules):
-    feed(ordered, event("CirFiled", filed_on="2024-07-20"))
-    assert alerts(ordered, D(2024, 7, 30), rules) == []
+def test_a_filed_or_concluded_case_raises_nothing(cir_ordered, rules):
+    feed(cir_ordered, event("CirFiled", filed_on="2024-07-20"))
+    assert alerts(cir_ordered, D(2024, 7, 30), rules) == []

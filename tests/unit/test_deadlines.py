@@ -23,15 +23,6 @@ D = dt.date
 CASE = "PF-DOR-000001"
 
 
-@pytest.fixture
-def ordered(fold):
-    # decision Mon 3 Jun 2024: due Mon 29 Jul 2024, to Cafcass
-    feed(fold, event("ApplicationIssued", issued_on="2024-06-03"))
-    feed(fold, event("GatekeepingDecisionMade", decided_on="2024-06-03", cir_author="cafcass"))
-    feed(fold, event("SafeguardingChecksCompleted", completed_on="2024-06-03"))
-    return fold
-
-
 def row_on(fold, as_of, rules, case=CASE):
     return cir_deadline(case, fold.cases[case].state, as_of, rules.calendar)
 
@@ -48,9 +39,9 @@ def row_on(fold, as_of, rules, case=CASE):
     ],
 )
 def test_a_cir_is_due_soon_then_overdue_by_working_days(
-    ordered, rules, as_of, status, working_days
+    cir_ordered, rules, as_of, status, working_days
 ):
-    row = row_on(ordered, as_of, rules)
+    row = row_on(cir_ordered, as_of, rules)
     if status is None:
         assert row is None
         return
@@ -61,10 +52,12 @@ def test_a_cir_is_due_soon_then_overdue_by_working_days(
     )  # fmt: skip
 
 
-def test_an_extension_moves_the_current_due_date_and_keeps_the_original(ordered, rules):
-    feed(ordered, event("CirDueDateExtended", extended_on="2024-07-25", new_due_on="2024-08-30"))
-    assert row_on(ordered, D(2024, 7, 30), rules) is None  # the extension was made on the 25th
-    row = row_on(ordered, D(2024, 8, 28), rules)
+def test_an_extension_moves_the_current_due_date_and_keeps_the_original(cir_ordered, rules):
+    feed(
+        cir_ordered, event("CirDueDateExtended", extended_on="2024-07-25", new_due_on="2024-08-30")
+    )
+    assert row_on(cir_ordered, D(2024, 7, 30), rules) is None  # the extension was made on the 25th
+    row = row_on(cir_ordered, D(2024, 8, 28), rules)
     assert (row.status, row.due_original, row.due_current) == (
         DUE_SOON,
         D(2024, 7, 29),
@@ -72,20 +65,20 @@ def test_an_extension_moves_the_current_due_date_and_keeps_the_original(ordered,
     )
     assert row.working_days == 2
     # as of a date before the extension was made, the original date held
-    assert row_on(ordered, D(2024, 7, 24), rules).due_current == D(2024, 7, 29)
+    assert row_on(cir_ordered, D(2024, 7, 24), rules).due_current == D(2024, 7, 29)
 
 
-def test_a_filed_cir_is_listed_until_the_day_it_was_filed(ordered, rules):
-    feed(ordered, event("CirFiled", filed_on="2024-08-05"))
-    assert row_on(ordered, D(2024, 8, 2), rules).status == OVERDUE
-    assert row_on(ordered, D(2024, 8, 5), rules) is None
+def test_a_filed_cir_is_listed_until_the_day_it_was_filed(cir_ordered, rules):
+    feed(cir_ordered, event("CirFiled", filed_on="2024-08-05"))
+    assert row_on(cir_ordered, D(2024, 8, 2), rules).status == OVERDUE
+    assert row_on(cir_ordered, D(2024, 8, 5), rules) is None
 
 
-def test_a_case_concluded_with_its_cir_unfiled_is_no_longer_overdue(ordered, rules):
+def test_a_case_concluded_with_its_cir_unfiled_is_no_longer_overdue(cir_ordered, rules):
     # once the case is withdrawn its report is not awaited: neither listed nor counted
-    feed(ordered, event("ApplicationWithdrawn", withdrawn_on="2024-07-01"))
-    assert row_on(ordered, D(2024, 7, 22), rules) is None
-    assert row_on(ordered, D(2024, 7, 30), rules) is None
+    feed(cir_ordered, event("ApplicationWithdrawn", withdrawn_on="2024-07-01"))
+    assert row_on(cir_ordered, D(2024, 7, 22), rules) is None
+    assert row_on(cir_ordered, D(2024, 7, 30), rules) is None
 
 
 def _row(case: str, status: str, days: int, due: dt.date, site: str = "dorset") -> CirDeadline:
@@ -105,15 +98,15 @@ def test_rows_are_sorted_most_urgent_first_and_merged_once_per_case():
     assert [row.case for row in merged] == ["B", "E", "A", "D", "C"]
 
 
-def test_rows_of_one_status_and_site(ordered, rules):
+def test_rows_of_one_status_and_site(cir_ordered, rules):
     feed(
-        ordered,
+        cir_ordered,
         event("ApplicationIssued", subject="PF-BHM-000002", site="birmingham",
               issued_on="2024-06-03"),
         event("GatekeepingDecisionMade", subject="PF-BHM-000002", site="birmingham",
               decided_on="2024-06-10", cir_author="cafcass", idva_referral=False),
     )  # fmt: skip
-    cases = ordered.states()
+    cases = cir_ordered.states()
     as_of = D(2024, 7, 31)  # Dorset 2 working days overdue; Birmingham due 5 Aug, 3 left
     assert [r.case for r in cir_deadlines(cases, as_of, rules.calendar)] == [
         CASE,
