@@ -12,12 +12,11 @@
   time-driven work when its own tick reaches a partition. Before each report it measures which
   of its partitions it is behind on, so those hold the event clock however quiet they are.
 - **Outputs before state.** What handling a message sends is acknowledged by the broker before
-  the table entry that records the message is written (`delivered`). A table's changelog may
-  otherwise reach the broker first; after a crash the message, delivered again, would then be
-  recognised as handled while what it sent was lost.
+  the table entry that records the message is written (`in_batches`, `Batch.commit`). A table's
+  changelog may otherwise reach the broker first; after a crash the message, delivered again,
+  would then be recognised as handled while what it sent was lost.
 """
 
-import asyncio
 import logging
 import os
 import secrets
@@ -196,14 +195,6 @@ class Worker:
             await self.app.crash(failure)
             return None
 
-    @staticmethod
-    async def delivered(sent: list[Awaitable[Any]]) -> None:
-        """Wait until the broker has acknowledged every message sent (and not yield to the loop
-        when it already has)."""
-        pending = [delivery for delivery in sent if not _acknowledged(delivery)]
-        if pending:
-            await asyncio.gather(*pending)
-
     async def for_each_waiting(
         self,
         partition: int,
@@ -238,9 +229,3 @@ class Worker:
         """Hear a tick; the date to do time-driven work with, if it is this worker's own."""
         self.clock.heard(report)
         return report.today if report.worker == self.clock.worker else None
-
-
-def _acknowledged(delivery: Awaitable[Any]) -> bool:
-    if not isinstance(delivery, asyncio.Future) or not delivery.done():
-        return False
-    return not delivery.cancelled() and delivery.exception() is None
