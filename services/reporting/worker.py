@@ -32,7 +32,7 @@ from services.reporting.stored import (
     store_facts,
     stored_partition,
 )
-from services.streaming.batches import Batch
+from services.streaming.batches import Batch, handling
 from services.streaming.dead_letters import Position
 from services.streaming.forms import StoredFormError
 from services.streaming.ticks import tick_report
@@ -82,9 +82,12 @@ class ReportingWorker(Worker):
             yield handled
 
     async def _keep_if_newer(self, event: Any, batch: Batch) -> None:
+        """Keep newer facts. Reporting sends nothing, so the entry is written as the message is
+        handled rather than when the batch commits: the table and the standing figures change in
+        the same step, and a partition built from the table in between misses nothing."""
         incoming = decode_facts(event.value)
         partition = event.message.partition
-        held_value = batch.read(self.facts, event.key)
+        held_value = self.facts.get(event.key)
         held = decode_stored_facts(held_value) if held_value is not None else None
         if held is None or held.facts.version < incoming.version:
             if held is not None and held.partition != partition:
@@ -92,7 +95,8 @@ class ReportingWorker(Worker):
                 held = None
             old = held.facts.state if held is not None else None
             self.standing.replace(partition, event.key, old, incoming.state)
-            batch.write(self.facts, event.key, store_facts(partition, event.value), event)
+            with handling(event):
+                self.facts[event.key] = store_facts(partition, event.value)
 
     def _forget(self, partitions: set[int]) -> None:
         self._revocations += 1
