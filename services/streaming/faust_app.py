@@ -95,11 +95,11 @@ def add_health_pages(
     app: faust.App,
     registry: CollectorRegistry,
     ready: Callable[[], bool],
-    stuck: Callable[[], bool],
+    why_stuck: Callable[[], str | None],
     service: str,
 ) -> None:
-    """Serve /metrics (Prometheus text), /healthz (the process is up and not stuck in a
-    rebalance), /readyz (it consumes)."""
+    """Serve /metrics (Prometheus text), /healthz (the process is up and not stuck: see
+    services/streaming/watchdog.py), /readyz (it consumes)."""
     registry.register(ConsumerLag(app, service))
 
     @app.page("/metrics")
@@ -109,8 +109,9 @@ def add_health_pages(
 
     @app.page("/healthz")
     async def healthz(view: faust.web.View, request: faust.web.Request) -> faust.web.Response:
-        if stuck():
-            return view.json({"status": "stuck in a rebalance"}, status=503)
+        why = why_stuck()
+        if why is not None:
+            return view.json({"status": why}, status=503)
         return view.json({"status": "ok"})
 
     @app.page("/readyz")

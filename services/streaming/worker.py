@@ -38,7 +38,7 @@ from services.streaming.dead_letters import DeadLetters, Position
 from services.streaming.failures import processing_error, what_failed, where_raised
 from services.streaming.faust_app import add_health_pages, make_app
 from services.streaming.ticks import PartitionIndex, send_ticks
-from services.streaming.watchdog import RebalanceWatchdog
+from services.streaming.watchdog import ProgressWatch, RebalanceWatch, Watchdog
 from services.topic_config import topic_config
 from services.topics import Topics
 
@@ -86,9 +86,12 @@ class Worker:
         )
         self._revoked: list[Callable[[set[int]], None]] = [self.clock.forget]
         self.app.on_partitions_revoked.connect(self._on_partitions_revoked)
-        self.watchdog = RebalanceWatchdog(self.app, settings.rebalance_limit_seconds)
+        self.watchdog = Watchdog((
+            RebalanceWatch(self.app, settings.rebalance_limit_seconds),
+            ProgressWatch(self.app, settings.stall_limit_seconds),
+        ))  # fmt: skip
         self.app.timer(interval=WATCHDOG_SECONDS, name=f"{service}.watchdog")(self._watch)
-        add_health_pages(self.app, self.registry, self.ready, self.watchdog.stuck, service)
+        add_health_pages(self.app, self.registry, self.ready, self.watchdog.why_stuck, service)
 
     async def _watch(self) -> None:
         self.watchdog.check()

@@ -172,6 +172,7 @@ class Pipeline(Observed):
             # prerequisite arrives (the hostile corpus holds dates in 2099).
             "PATHFINDER_CLOCK_IDLE_SECONDS": "8",
             "PATHFINDER_REBALANCE_LIMIT_SECONDS": "20",
+            "PATHFINDER_STALL_LIMIT_SECONDS": "30",
             **(
                 {"PATHFINDER_FETCH_WAIT_MS": str(EMBEDDED_BROKER_FETCH_WAIT_MS)}
                 if self.broker
