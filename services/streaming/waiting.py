@@ -62,7 +62,7 @@ def _chain(awaitable: Any) -> list[str]:
 def _frame(awaitable: Any) -> FrameType | None:
     for name in ("cr_frame", "ag_frame", "gi_frame"):
         frame = getattr(awaitable, name, None)
-        if frame is not None:
+        if isinstance(frame, FrameType):
             return frame
     return None
 
