@@ -9,7 +9,13 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.registry import Collector
 
 from services.config import Settings
-from services.streaming import faust_fetch, faust_fix, faust_recovery, kafka_security
+from services.streaming import (
+    aiokafka_metadata,
+    faust_fetch,
+    faust_fix,
+    faust_recovery,
+    kafka_security,
+)
 
 # The largest message a worker sends: a publisher's message (at most the contract's 1 MiB) with
 # the headers the re-keying adds. Fetches allow it with room to spare.
@@ -23,6 +29,7 @@ def make_app(service: str, settings: Settings) -> faust.App:
     app_id = f"{settings.topic_prefix}-{service}"
     faust_fix.apply()
     faust_recovery.apply()
+    aiokafka_metadata.apply()
     settings.data_dir.mkdir(parents=True, exist_ok=True)  # faust creates only the last level
     app = faust.App(
         app_id,

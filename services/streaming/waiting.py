@@ -1,8 +1,11 @@
-"""Where a process's coroutines wait: code locations only (file, line, function), never values.
+"""Where a process's coroutines wait: code locations only (file, line, function), never values;
+and what its Kafka producers have not sent yet (topic partitions only).
 
 An asyncio task's own stack shows only its outermost coroutine, and an `async for` hides the
 async generator it awaits. So each task's chain of awaits is followed to the innermost one, and
-each async generator suspended in an await is listed with its own chain.
+each async generator suspended in an await is listed with its own chain. A delivery awaited for
+ever is most often a batch the producer holds back: each is listed with its partition's leader as
+the producer knows it (aiokafka's accumulator and cluster metadata, read only).
 """
 
 import asyncio
@@ -13,6 +16,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from aiokafka import AIOKafkaProducer
+
 # Shown relative to where they are installed: the project, the packages, the standard library.
 _PLACES = sorted(
     {str(Path(__file__).resolve().parents[2]), *(sysconfig.get_paths()[name] for name in
@@ -22,13 +27,32 @@ _PLACES = sorted(
 
 
 def where_coroutines_wait() -> list[str]:
-    """One line per task and per suspended async generator: where it waits, outermost first."""
+    """One line per task and per suspended async generator: where it waits, outermost first;
+    then one per partition a producer holds batches for."""
     lines = []
     for task in _tasks():
         lines.append(f"task {task.get_name()}: {' > '.join(_chain(task.get_coro()))}")
     for generator in gc.get_objects():
         if inspect.isasyncgen(generator) and generator.ag_await is not None:
             lines.append(f"async generator: {' > '.join(_chain(generator))}")
+    return lines + _batches_unsent()
+
+
+def _batches_unsent() -> list[str]:
+    lines = []
+    for producer in gc.get_objects():
+        if isinstance(producer, AIOKafkaProducer):
+            try:
+                cluster = producer.client.cluster
+                for tp, batches in producer._message_accumulator._batches.items():
+                    leader = cluster.leader_for_partition(tp)
+                    known = "unknown" if leader in (None, -1) else leader
+                    where = f"{tp.topic}/{tp.partition}"
+                    lines.append(
+                        f"producer holds {len(batches)} batches for {where} (leader {known})"
+                    )
+            except AttributeError as error:  # aiokafka's internals moved: say so
+                lines.append(f"producer batches not readable: {error}")
     return lines
 
 
