@@ -31,8 +31,8 @@ class Watch(Protocol):
         """Why the worker is stuck, or None while it is not."""
 
 
-class RebalanceWatch:
-    """Stuck when the current rebalance has lasted longer than the limit."""
+class _LimitedWatch:
+    """A watch of a faust app against a time limit."""
 
     def __init__(
         self, app: Any, limit_seconds: float, now: Callable[[], float] = time.monotonic
@@ -40,7 +40,12 @@ class RebalanceWatch:
         self._app = app
         self._limit = limit_seconds
         self._now = now
-        self._since: float | None = None
+
+
+class RebalanceWatch(_LimitedWatch):
+    """Stuck when the current rebalance has lasted longer than the limit."""
+
+    _since: float | None = None
 
     def why_stuck(self) -> str | None:
         if not self._app.rebalancing:
@@ -53,7 +58,7 @@ class RebalanceWatch:
         return None
 
 
-class ProgressWatch:
+class ProgressWatch(_LimitedWatch):
     """Stuck when a partition it consumes has had messages waiting, and no offset committed,
     for longer than the limit. A rebalance (a table's recovery included) starts the watch again:
     the rebalance watch covers it."""
@@ -61,9 +66,7 @@ class ProgressWatch:
     def __init__(
         self, app: Any, limit_seconds: float, now: Callable[[], float] = time.monotonic
     ) -> None:
-        self._app = app
-        self._limit = limit_seconds
-        self._now = now
+        super().__init__(app, limit_seconds, now)
         self._progress: dict[Any, tuple[int | None, float]] = {}  # tp: (committed, since when)
 
     def why_stuck(self) -> str | None:
