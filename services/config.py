@@ -70,8 +70,8 @@ class Settings(BaseSettings):
     # A worker still rebalancing after this long ends itself, to be started afresh (a table's
     # recovery happens within the rebalance: allow for the largest table).
     rebalance_limit_seconds: float = Field(default=600.0, ge=10.0, le=86400.0)
-    # A worker with messages waiting on a partition it consumes, and none handled for this long,
-    # ends itself likewise. A batch takes well under a second; allow for a broker slow to
+    # A worker with messages waiting on a partition it consumes, and no offset committed for this
+    # long, ends itself likewise. A batch takes well under a second; allow for a broker slow to
     # acknowledge what a batch sent.
     stall_limit_seconds: float = Field(default=120.0, ge=10.0, le=86400.0)
 

@@ -10,7 +10,8 @@ policy, Kubernetes) starts it afresh. Two kinds of stuck are watched:
 
 Nothing is lost by ending it: offsets are committed only after what they cover was sent, so the
 next worker handles again what this one had not finished. Before it ends, the worker logs where
-each of its coroutines waits (code locations only, no case data), to show what held it.
+each of its coroutines waits and which batches its producers hold (code locations and topic
+partitions only, no case data), to show what held it.
 """
 
 import logging
