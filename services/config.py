@@ -13,7 +13,7 @@ from services.reference.holiday_sources import parse_closure_days
 # arrives but on a check every half wait: each of the four hops waits up to half of it. Each
 # check costs the broker more the more batches it stores, so a shorter wait than this loads it
 # enough, on two shared cores, to delay its acknowledgements, and intake, which awaits one for
-# every event, then falls behind. Measured in the README's "The live pipeline".
+# every event, then falls behind. Measured in the README's "Latency" (under "Measured").
 EMBEDDED_BROKER_FETCH_WAIT_MS = 50
 
 
@@ -36,8 +36,8 @@ class Settings(BaseSettings):
     # The embedded broker holds a first group join for half the session timeout: keep it short.
     session_timeout: float = Field(default=6.0, ge=3.0, le=300.0)
 
-    # Delays on every event's path, each set here and nowhere else (README: "The live
-    # pipeline"; measured by benchmarks/stream_rate.py --before-after). An event crosses four
+    # Delays on every event's path, each set here and nowhere else (README: "Latency"; measured
+    # by benchmarks/stream_rate.py --before-after). An event crosses four
     # consumers from publisher to figure: intake's route and admit, gatekeeping, reporting.
     # - The longest the broker may hold a fetch that has nothing to return yet. faust fixes it
     #   at 1,500 ms; services/streaming/faust_fetch.py puts this in its place. Kafka answers a
