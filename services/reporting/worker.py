@@ -162,6 +162,7 @@ class ReportingWorker(Worker):
         report = tick_report(event.headers, event.value)
         if report is not None:
             self.clock.heard(report)
+            self.show_business_date(self.clock.today())
 
     async def _count_dead_letters(self, stream: Any) -> None:
         """One entry per dead letter, by source position: a re-sent dead letter is counted once."""

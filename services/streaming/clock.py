@@ -52,6 +52,11 @@ def london_today(now: dt.datetime | None = None) -> dt.date:
     return (now or dt.datetime.now(dt.UTC)).astimezone(COURTS_TIME_ZONE).date()
 
 
+def midnight_utc_seconds(day: dt.date) -> float:
+    """A date as Prometheus shows dates: the Unix time of its midnight UTC."""
+    return dt.datetime.combine(day, dt.time(), dt.UTC).timestamp()
+
+
 class BusinessClock:
     """Today for time-driven work: the wall-clock date, or the fair event clock."""
 

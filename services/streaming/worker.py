@@ -10,13 +10,15 @@
   kept: it belongs to the partition, whoever owns it.
 - **Time.** Every worker sends its clock report into every partition of its tick topic and does its
   time-driven work when its own tick reaches a partition. Before each report it measures which
-  of its partitions it is behind on, so those hold the event clock however quiet they are.
+  of its partitions it is behind on, so those hold the event clock however quiet they are. It
+  serves the date each report carries as `pathfinder_business_date_timestamp_seconds`.
 - **Outputs before state.** What handling a message sends is acknowledged by the broker before
   the table entry that records the message is written (`in_batches`, `Batch.commit`). A table's
   changelog may otherwise reach the broker first; after a crash the message, delivered again,
   would then be recognised as handled while what it sent was lost.
 """
 
+import datetime as dt
 import logging
 import os
 import secrets
@@ -26,14 +28,14 @@ from functools import partial
 from typing import Any
 
 from faust.types import EventT, TopicT
-from prometheus_client import CollectorRegistry, Counter
+from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from services.config import Settings
 from services.core.rules import Rules
 from services.core.validation import Validator
 from services.streaming.backlog import Backlog
 from services.streaming.batches import Batch
-from services.streaming.clock import BusinessClock, ClockReport
+from services.streaming.clock import BusinessClock, ClockReport, midnight_utc_seconds
 from services.streaming.dead_letters import DeadLetters, Position
 from services.streaming.failures import processing_error, what_failed, where_raised
 from services.streaming.faust_app import add_health_pages, make_app
@@ -82,6 +84,14 @@ class Worker:
             "pathfinder_events_processed",
             "Messages taken by a service, by what became of them.",
             ["service", "outcome"],
+            registry=self.registry,
+        )
+        self.business_date = Gauge(
+            "pathfinder_business_date_timestamp_seconds",
+            "The worker's business date, as the Unix time of its midnight UTC: the date its "
+            "latest tick carried (intake, gatekeeping) or its figures are as of (reporting). "
+            "Absent while the event clock has no date yet.",
+            ["service"],
             registry=self.registry,
         )
         self._revoked: list[Callable[[set[int]], None]] = [self.clock.forget]
@@ -221,12 +231,23 @@ class Worker:
         """Send this worker's clock report into every partition of `ticks` on a timer."""
 
         async def tick() -> None:
-            if self.backlog is not None:
-                owned = self.owned(self.backlog.topic)
-                self.clock.behind(await self.backlog.behind(self.app.consumer, owned))
-            await send_ticks(ticks, self.settings.partitions, self.clock.report())
+            await self.send_clock_report(ticks)
 
         self.app.timer(interval=self.settings.tick_seconds, name=f"{self.service}.tick")(tick)
+
+    async def send_clock_report(self, ticks: TopicT) -> None:
+        """Measure which owned partitions are behind, then send the clock report they decide."""
+        if self.backlog is not None:
+            owned = self.owned(self.backlog.topic)
+            self.clock.behind(await self.backlog.behind(self.app.consumer, owned))
+        report = self.clock.report()
+        self.show_business_date(report.today)
+        await send_ticks(ticks, self.settings.partitions, report)
+
+    def show_business_date(self, today: dt.date | None) -> None:
+        """Serve the business date, once there is one."""
+        if today is not None:
+            self.business_date.labels(self.service).set(midnight_utc_seconds(today))
 
     def tick_date(self, report: ClockReport) -> Any:
         """Hear a tick; the date to do time-driven work with, if it is this worker's own."""

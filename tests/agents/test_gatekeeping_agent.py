@@ -8,6 +8,7 @@ import pytest
 from services.bootstrap import build_gatekeeping
 from services.core.derived import CaseFacts
 from services.gatekeeping import worker as gatekeeping_module
+from services.streaming.clock import decode_report
 from tests.agents.conftest import headers_of, tick
 from tests.builders import event, line
 
@@ -115,3 +116,31 @@ async def test_an_event_the_case_is_not_ready_for_is_dead_lettered_and_the_case_
     [message] = dead.messages
     assert headers_of(message)["reason"] == b"processing_error"
     assert gatekeeping.cases[CASE] == stored
+
+
+def business_date(worker) -> float | None:
+    name = "pathfinder_business_date_timestamp_seconds"
+    return worker.registry.get_sample_value(name, {"service": worker.service})
+
+
+async def test_the_business_date_is_served_once_the_clock_has_one_as_the_ticks_carry_it(
+    build, settings, record, monkeypatch
+):
+    # given a worker on the event clock, owning partition 0, that has taken no event
+    gatekeeping = build(build_gatekeeping, settings)
+    monkeypatch.setattr(gatekeeping, "owned", lambda topic: {0})
+    ticks = record(gatekeeping.ticks)
+    record(gatekeeping.case_facts)
+    await gatekeeping.send_clock_report(gatekeeping.ticks)
+    assert business_date(gatekeeping) is None
+    assert {decode_report(value).today for value in ticks.values} == {None}
+    # when it takes an event dated 3 February 2025 there and reports its clock
+    issued = line(event("ApplicationIssued", issued_on="2025-02-03"))
+    async with gatekeeping.gatekeep.test_context() as agent:
+        await agent.put(issued, key=CASE, partition=0)
+    await gatekeeping.send_clock_report(gatekeeping.ticks)
+    # then it serves that date, as its midnight UTC, and its ticks to every partition carry it
+    assert business_date(gatekeeping) == dt.datetime(2025, 2, 3, tzinfo=dt.UTC).timestamp()
+    latest = ticks.messages[-settings.partitions :]
+    assert sorted(message["partition"] for message in latest) == list(range(settings.partitions))
+    assert {decode_report(message["value"]).today for message in latest} == {dt.date(2025, 2, 3)}

@@ -81,6 +81,10 @@ async def test_only_the_cases_of_owned_partitions_are_served(reporting, monkeypa
     async with reporting.follow_clock.test_context() as agent:
         await agent.put(encode_report(gatekeeping_clock), key=b"", headers={TICK_HEADER: b"1"})
     assert reporting.clock.today() == dt.date(2025, 2, 3)
+    served = samples(reporting)[
+        ("pathfinder_business_date_timestamp_seconds", (("service", "reporting"),))
+    ]
+    assert served == dt.datetime(2025, 2, 3, tzinfo=dt.UTC).timestamp()
     async with reporting.project.test_context() as agent:
         await agent.put(facts(1, b"PF-DOR-000001"), key=b"PF-DOR-000001", partition=0)
         await agent.put(facts(1, b"PF-DOR-000002"), key=b"PF-DOR-000002", partition=1)
@@ -114,6 +118,7 @@ NOT_PILOT = (
     "pathfinder_processing_errors",
     "pathfinder_events_processed",
     "pathfinder_kafka_",
+    "pathfinder_business_date",
 )
 
 

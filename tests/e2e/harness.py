@@ -1,6 +1,7 @@
 """A real pipeline for end-to-end tests: a broker (embedded, or a given Kafka) and the workers."""
 
 import asyncio
+import datetime as dt
 import os
 import secrets
 import signal
@@ -73,6 +74,13 @@ class Observed:
             for family in text_string_to_metric_families(text)
             for sample in family.samples
         }
+
+    def business_date(self, name: str = "intake") -> dt.date | None:
+        """The business date worker `name` serves; None until its clock has one."""
+        served = self.metrics(name).get(
+            ("pathfinder_business_date_timestamp_seconds", (("service", name.split("-")[0]),))
+        )
+        return None if served is None else dt.datetime.fromtimestamp(served, dt.UTC).date()
 
     def read_topic(self, topic: str, idle_seconds: float = 3.0) -> list[Record]:
         """Every record of a topic from the start, until nothing new comes for idle_seconds."""

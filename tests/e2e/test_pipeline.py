@@ -4,8 +4,9 @@ The embedded broker and the three workers run as separate processes under a uniq
 prefix. The log is simulated with duplicates, bad lines and out-of-order arrival, and ends with
 one application dated 40 days after the rest, so the business clock passes the 30-day hold limit
 and every message still waiting for a prerequisite is dead-lettered, as a replay does at the end.
-That application is published once intake has taken everything else: the event clock is the
-latest business date a worker has seen, and partitions are consumed at their own pace.
+That application is published once intake has taken everything else and its event clock has a
+date: the event clock is the latest business date a worker has seen, partitions are consumed at
+their own pace, and a message taken before the clock had a date counts from its first.
 """
 
 import datetime as dt
@@ -87,6 +88,7 @@ def assert_live_equals_replay(tmp_path: Path, rules, bootstrap: str | None = Non
         # when the log is published to the inbound topic
         pipeline.publish(lines[:-1])
         assert wait_for(lambda: _intake_outcomes(pipeline).get("received") == len(lines) - 1, 180)
+        assert wait_for(lambda: pipeline.business_date("intake") is not None, 60)
         pipeline.publish(lines[-1:])
         # then the served metrics converge on the replay's figures
         converged = wait_for(lambda: not differences(pipeline.metrics(), expected.sites), 240, 2)

@@ -105,6 +105,9 @@ def test_a_late_prerequisite_then_redrive_and_refusals_for_publishers(tmp_path, 
         # given a decision that waits for its application, with other cases and refused lines
         pipeline.publish(before)
         assert wait_for(lambda: outcomes(pipeline).get("refused") == 3, 180)
+        # and intake's event clock has a date, which the decision's wait counts from (taken
+        # before it, the mover could make that first date its own, and the wait would never end)
+        assert wait_for(lambda: pipeline.business_date("intake") is not None, 60)
         # when the business clock passes the hold limit, the decision is dead-lettered
         pipeline.publish([mover])
         assert wait_for(lambda: dead_lettered(pipeline).get("missing_prerequisite") == 1, 180)

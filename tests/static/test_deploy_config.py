@@ -69,6 +69,7 @@ PIPELINE = {
     "pathfinder_processing_errors_total", "pathfinder_dead_letters_sent_total",
     "pathfinder_consumer_lag", "pathfinder_alerts_raised_total", "pathfinder_held_events",
     "pathfinder_site_silent_working_hours", "pathfinder_site_silent_threshold_working_hours",
+    "pathfinder_business_date_timestamp_seconds",
 }  # fmt: skip
 EXPORTED = (
     COUNTERS
