@@ -32,15 +32,16 @@ def where_coroutines_wait() -> list[str]:
     lines = []
     for task in _tasks():
         lines.append(f"task {task.get_name()}: {' > '.join(_chain(task.get_coro()))}")
-    for generator in gc.get_objects():
+    objects = gc.get_objects()
+    for generator in objects:
         if inspect.isasyncgen(generator) and generator.ag_await is not None:
             lines.append(f"async generator: {' > '.join(_chain(generator))}")
-    return lines + _batches_unsent()
+    return lines + _batches_unsent(objects)
 
 
-def _batches_unsent() -> list[str]:
+def _batches_unsent(objects: list[Any]) -> list[str]:
     lines = []
-    for producer in gc.get_objects():
+    for producer in objects:
         if isinstance(producer, AIOKafkaProducer):
             try:
                 cluster = producer.client.cluster

@@ -74,8 +74,10 @@ class ProgressWatch(_LimitedWatch):
         if self._app.rebalancing:
             self._progress.clear()
             return None
+        assigned = self._app.consumer.assignment()
+        self._progress = {tp: seen for tp, seen in self._progress.items() if tp in assigned}
         now, stalled = self._now(), []
-        for tp, committed, waiting in self._partitions():
+        for tp, committed, waiting in self._partitions(assigned):
             seen = self._progress.get(tp)
             if not waiting or seen is None or seen[0] != committed:
                 self._progress[tp] = (committed, now)
@@ -86,12 +88,10 @@ class ProgressWatch(_LimitedWatch):
         where = ", ".join(f"{tp.topic}/{tp.partition}" for tp in sorted(stalled))
         return f"messages waiting and none handled for over {self._limit:g} s on {where}"
 
-    def _partitions(self) -> Iterable[tuple[Any, int | None, bool]]:
-        """Each partition this worker's agents consume: its committed offset, and whether
+    def _partitions(self, assigned: Iterable[Any]) -> Iterable[tuple[Any, int | None, bool]]:
+        """Each of `assigned` this worker's agents consume: its committed offset, and whether
         messages fetched for it wait beyond that offset (faust's monitor, as the lag gauge)."""
         monitor, acked = self._app.monitor, self._app.topics.acks_enabled_for
-        assigned = self._app.consumer.assignment()
-        self._progress = {tp: seen for tp, seen in self._progress.items() if tp in assigned}
         for tp in assigned:
             if acked(tp.topic):
                 end = monitor.tp_end_offsets.get(tp)
